@@ -1,0 +1,7 @@
+"""`python -m classifier` is the `feedback` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,203 @@
+"""The `feedback` command: parse, call one library function, write. Exit codes: 0 ok, 1 error, 2 usage, 130 Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import FeedbackError
+from .labels import LANGUAGES
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def _warn(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+class _Progress:
+    """Rows done, rate and elapsed time on stderr, only when stderr is a terminal."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self.start = time.monotonic()
+        self.last = 0.0
+        self.rows = 0
+
+    def step(self, rows: int = 1) -> None:
+        self.rows += rows
+        now = time.monotonic()
+        if self.enabled and now - self.last > 0.2:
+            self.last = now
+            rate = self.rows / max(now - self.start, 1e-9)
+            print(f"\r{self.rows:,} rows  {rate:,.0f} rows/s  {now - self.start:.0f} s", end="", file=sys.stderr)
+
+    def done(self) -> None:
+        if self.enabled:
+            print(file=sys.stderr)
+
+
+def _classify(args: argparse.Namespace) -> int:
+    from .batch import classify_records
+    from .io import read_records
+    from .output import RecordWriter, open_output
+
+    fmt = args.format or ("csv" if args.output and args.output.lower().endswith(".csv") else "jsonl")
+    notes: list[str] = []
+
+    def records() -> Any:
+        for path in args.inputs:
+            yield from read_records(path, args.text_column, args.id_column, args.encoding, notes)
+            while notes:
+                _warn("warning: " + notes.pop(0))
+
+    progress = _Progress(True)
+    with open_output(args.output, args.inputs) as stream:
+        writer = RecordWriter(stream, fmt, raw_csv=args.raw_csv)
+        for record, prediction in classify_records(records(), args.model, args.lang, args.jobs):
+            writer.write(prediction.to_dict())
+            progress.step()
+            if len(record.text) > 20_000:
+                _warn(f"warning: {record.source}, row {record.row}: text of {len(record.text):,} characters; "
+                      "only the first 20,000 were classified.")
+        writer.close()
+    progress.done()
+    return EXIT_OK
+
+
+def _train(args: argparse.Namespace) -> int:
+    from .evaluation import format_table
+    from .training import train_paths
+
+    command = "feedback " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else "feedback train"
+    model = train_paths(args.corpus, command=command)
+    path = model.save(args.out)
+    _warn(f"model written to {path}")
+    if "metrics" in model.metadata:
+        _warn("held-out (test split) figures:\n" + format_table(model.metadata["metrics"]))
+    return EXIT_OK
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from .corpus import find_corpus_files, read_examples
+    from .evaluation import evaluate, format_table
+    from .model import load_model
+
+    splits = find_corpus_files(args.corpus)
+    chosen = splits[args.split] or (splits["train"] if all(Path(p).is_file() for p in args.corpus) else [])
+    if not chosen:
+        raise FeedbackError(f"no {args.split} split in {', '.join(args.corpus)}; choose another with --split.")
+    examples = [e for f in chosen for e in read_examples(f)]
+    report = evaluate(load_model(args.model), examples)
+    if args.format == "json":
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        print(format_table(report))
+    return EXIT_OK
+
+
+def _info(args: argparse.Namespace) -> int:
+    from .evaluation import format_table
+    from .model import default_model_path, read_metadata
+
+    path = Path(args.model) if args.model else default_model_path()
+    meta = read_metadata(path)
+    if args.format == "json":
+        print(json.dumps(meta, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    corpus = meta.get("corpus", {})
+    print(f"model:       {path}")
+    print(f"built by:    {meta.get('command') or '?'}")
+    print(f"versions:    package {meta.get('package_version')}, scikit-learn {meta.get('sklearn_version')}")
+    print(f"languages:   {', '.join(meta.get('languages', []))}")
+    print(f"corpus:      {corpus.get('examples')} (sha256 {str(corpus.get('sha256', ''))[:12]}...)")
+    print(f"dimensions:  {', '.join(meta.get('labels', {}).get('dimensions', []))}")
+    if "metrics" in meta:
+        print("held-out figures (test split):")
+        print(format_table(meta["metrics"]))
+    return EXIT_OK
+
+
+def _corpus_check(args: argparse.Namespace) -> int:
+    from .corpus_check import check_corpus, format_report
+
+    report = check_corpus(args.corpus)
+    print(format_report(report))
+    return EXIT_OK if report.ok else EXIT_ERROR
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="feedback",
+        description="Label customer feedback in Czech, Slovak, French and Chinese by SERVQUAL dimension, "
+        "sentiment and loyalty intent.",
+        epilog="Exit codes: 0 ok, 1 input, model or runtime error, 2 usage error, 130 interrupted.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = commands.add_parser("classify", help="label every text of CSV/TSV, JSONL or text files (- for stdin)")
+    p.add_argument("inputs", nargs="+", metavar="INPUT")
+    p.add_argument("-o", "--output", help="output file (default stdout); written atomically, never an input")
+    p.add_argument("--format", choices=("jsonl", "csv", "table"), help="default jsonl, or csv for -o *.csv")
+    p.add_argument("--text-column", help="column (CSV) or field (JSONL, dots for nesting) holding the text")
+    p.add_argument("--id-column", help="column or field holding the record id")
+    p.add_argument("--lang", choices=LANGUAGES, help="force the language instead of detecting it")
+    p.add_argument("--model", help="model directory (default: the bundled model)")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--encoding", help="input encoding (default: detected), e.g. cp1250, gb18030, big5")
+    p.add_argument("--raw-csv", action="store_true", help="do not neutralise spreadsheet formulas in CSV output")
+    p.set_defaults(run=_classify)
+
+    p = commands.add_parser("train", help="train a model on corpus directories or .jsonl/.csv files")
+    p.add_argument("corpus", nargs="+", metavar="CORPUS")
+    p.add_argument("--out", required=True, help="model directory to write")
+    p.set_defaults(run=_train)
+
+    p = commands.add_parser("evaluate", help="per-language figures of a model on a labelled corpus")
+    p.add_argument("corpus", nargs="+", metavar="CORPUS")
+    p.add_argument("--model", help="model directory (default: the bundled model)")
+    p.add_argument("--split", choices=("test", "dev", "train"), default="test", help="split of a corpus directory")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(run=_evaluate)
+
+    p = commands.add_parser("info", help="what a model is: versions, corpus, held-out figures")
+    p.add_argument("--model", help="model directory (default: the bundled model)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(run=_info)
+
+    p = commands.add_parser("corpus", help="corpus tools")
+    corpus_commands = p.add_subparsers(dest="corpus_command", metavar="SUBCOMMAND", required=True)
+    c = corpus_commands.add_parser("check", help="validate a corpus, count labels, flag duplicates")
+    c.add_argument("corpus", nargs="+", metavar="CORPUS")
+    c.set_defaults(run=_corpus_check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "jobs", 1) < 1:
+        parser.error("--jobs must be at least 1")
+    try:
+        return int(args.run(args))
+    except FeedbackError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("Interrupted; no output file was written.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        sys.stderr.close()  # `feedback classify x.csv | head`: the reader left, nothing to report
+        return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

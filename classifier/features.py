@@ -1,0 +1,145 @@
+"""Tokens -> TF-IDF features, applied with numpy alone (no scikit-learn on the classify path).
+
+Two blocks, each L2-normalised on its own, so that the many character n-grams do not drown the words:
+- words: token unigrams and bigrams ("w:ne_doporuc", "b:kurier ne_je");
+- chars: character n-grams inside each word token, robust to typos and inflection ("c: obje").
+`training.py` fits the same blocks with scikit-learn's TfidfVectorizer; `tests/test_model.py` proves that
+`TfidfTransform` reproduces it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Character n-gram lengths: alphabetic scripts, and Chinese (where one character is often a word).
+CHAR_RANGE = (3, 5)
+ZH_CHAR_RANGE = (1, 3)
+_HAN = re.compile(r"[\u3400-\u9fff]")
+
+#: Where a text splits into clauses for per-dimension sentiment: sentence ends, and words that turn it.
+_CLAUSE_BREAK = re.compile(
+    r"[.!?;\n。！？；，]+|\s[-–—]\s"
+    r"|,?\s+(?=(?:ale|avšak|však|jenže|ibaže|no|mais|cependant|pourtant|par contre|but)\b)"
+    r"|(?=但是|可是|不过|然而|却|就是)",
+    re.IGNORECASE,
+)
+
+
+def word_features(tokens: Sequence[str]) -> list[str]:
+    """Unigrams and bigrams of the tokens."""
+    features = ["w:" + t for t in tokens]
+    features.extend(f"b:{a} {b}" for a, b in zip(tokens, tokens[1:]))
+    return features
+
+
+def char_features(tokens: Sequence[str]) -> list[str]:
+    """Character n-grams of each word token, framed by spaces (like scikit-learn's char_wb)."""
+    features: list[str] = []
+    for token in tokens:
+        if not token[0].isalnum():
+            continue  # masks (_url_), emoji and punctuation are whole-word features already
+        low, high = ZH_CHAR_RANGE if _HAN.match(token) else CHAR_RANGE
+        framed = f" {token} "
+        for n in range(low, high + 1):
+            features.extend("c:" + framed[i : i + n] for i in range(len(framed) - n + 1))
+    return features
+
+
+def split_clauses(text: str) -> list[str]:
+    """Clauses of a text, for giving each dimension its own sentiment; short fragments join their neighbour."""
+    parts = [p.strip() for p in _CLAUSE_BREAK.split(text) if p and p.strip()]
+    clauses: list[str] = []
+    for part in parts:
+        if clauses and (len(part) < 8 and not _HAN.search(part) or len(part) < 3):
+            clauses[-1] += " " + part
+        else:
+            clauses.append(part)
+    return clauses
+
+
+@dataclass(frozen=True)
+class SparseRows:
+    """A CSR matrix as three arrays, the shape scikit-learn and scipy use."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.indptr) - 1
+
+
+class TfidfTransform:
+    """Fitted vocabulary and idf of one block; `transform` = scikit-learn's sublinear TF-IDF with L2 norm."""
+
+    def __init__(self, vocabulary: Mapping[str, int], idf: np.ndarray, offset: int = 0) -> None:
+        self.vocabulary = dict(vocabulary)
+        self.idf = np.asarray(idf, dtype=np.float64)
+        #: where this block's columns start in the joint feature space
+        self.offset = offset
+        self._token_cache: dict[str, list[int]] = {}
+
+    def transform(self, documents: Sequence[Sequence[str]]) -> SparseRows:
+        """Rows of L2-normalised (1 + log tf) * idf over the known features; unknown features are ignored."""
+        vocabulary = self.vocabulary
+        return self.transform_indices([[vocabulary[f] for f in doc if f in vocabulary] for doc in documents])
+
+    def transform_indices(self, documents: Sequence[Sequence[int]]) -> SparseRows:
+        """`transform` for documents already given as vocabulary indices (repeats count)."""
+        indptr = np.zeros(len(documents) + 1, dtype=np.int64)
+        indices: list[int] = []
+        counts: list[int] = []
+        for row, columns in enumerate(documents):
+            known = Counter(columns)
+            indices.extend(known.keys())
+            counts.extend(known.values())
+            indptr[row + 1] = len(indices)
+        columns_array = np.array(indices, dtype=np.int64)
+        data = (1.0 + np.log(np.array(counts, dtype=np.float64))) * self.idf[columns_array]
+        lengths = np.diff(indptr)
+        norms = np.ones(len(documents))
+        nonempty = lengths > 0
+        if len(data):
+            norms[nonempty] = np.sqrt(np.add.reduceat(data**2, indptr[:-1][nonempty]))
+        return SparseRows(indptr, columns_array + self.offset, data / np.repeat(norms, lengths))
+
+    def char_indices(self, tokens: Sequence[str]) -> list[int]:
+        """Indices of the known character n-grams of the tokens; each token's are computed once and cached."""
+        cache = self._token_cache
+        indices: list[int] = []
+        for token in tokens:
+            known = cache.get(token)
+            if known is None:
+                if len(cache) >= 200_000:
+                    cache.clear()
+                vocabulary = self.vocabulary
+                known = cache[token] = [vocabulary[f] for f in char_features([token]) if f in vocabulary]
+            indices.extend(known)
+        return indices
+
+
+def hstack(blocks: Sequence[SparseRows]) -> SparseRows:
+    """Join blocks side by side (their columns are already offset); rows keep their order."""
+    lengths = np.stack([np.diff(b.indptr) for b in blocks], axis=1)
+    indptr = np.concatenate(([0], np.cumsum(lengths.sum(axis=1))))
+    order = np.argsort(np.concatenate([np.repeat(np.arange(b.n_rows), np.diff(b.indptr)) for b in blocks]), kind="stable")
+    indices = np.concatenate([b.indices for b in blocks])[order]
+    data = np.concatenate([b.data for b in blocks])[order]
+    return SparseRows(indptr, indices, data)
+
+
+def linear_scores(rows: SparseRows, weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """rows @ weights + bias, for weights of shape (n_features, n_outputs); an empty row gets the bias."""
+    contributions = weights[rows.indices] * rows.data[:, None]
+    lengths = np.diff(rows.indptr)
+    scores = np.zeros((rows.n_rows, weights.shape[1]), dtype=np.float64)
+    nonempty = lengths > 0
+    if contributions.shape[0]:
+        scores[nonempty] = np.add.reduceat(contributions, rows.indptr[:-1][nonempty], axis=0)
+    return scores + bias

@@ -1,0 +1,260 @@
+"""Read feedback records from CSV / TSV, JSONL or plain text, streaming, whatever the encoding.
+
+Every error names the file and the row and says what to do. Nothing here prints: notes for the user
+(an encoding that was guessed) are returned in `Source.notes` for the CLI to show.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import sys
+import unicodedata
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from .errors import InputError
+
+#: Column names that hold the text, in the conventions of our languages and English; matched without accents.
+TEXT_COLUMNS = (
+    "text", "texte", "komentar", "komentare", "comment", "comments", "commentaire", "commentaires", "avis",
+    "review", "feedback", "message", "zprava", "sprava", "odpoved", "hodnoceni", "hodnotenie", "recenze",
+    "recenzia", "body", "content", "verbatim", "评论", "内容", "评价", "留言", "意见", "評論", "評價", "意見",
+)
+ID_COLUMNS = ("id", "review_id", "ticket", "ticket_id", "cislo", "编号")
+SAMPLE_BYTES = 64 * 1024
+DELIMITERS = ",;\t|"
+
+
+@dataclass(frozen=True)
+class InputRecord:
+    """One text to classify, with where it came from and the other columns it carried."""
+
+    source: str
+    row: int
+    text: str
+    id: str | None = None
+    fields: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Source:
+    """An opened input: its name, format, encoding, and notes for the user."""
+
+    name: str
+    format: str
+    encoding: str
+    notes: list[str] = field(default_factory=list)
+
+
+def _fold(name: str) -> str:
+    decomposed = unicodedata.normalize("NFD", name.strip().lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace(" ", "_")
+
+
+def detect_encoding(sample: bytes, name: str) -> tuple[str, str | None]:
+    """(encoding, note): BOMs first, then strict UTF-8, then charset-normalizer; the note says what was assumed."""
+    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if sample.startswith(bom):
+            return encoding, None
+    try:
+        sample.decode("utf-8")
+        return "utf-8", None
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(sample) - 4:  # a character cut by the end of the sample
+            return "utf-8", None
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(sample).best()
+    if best is None:
+        raise InputError(f"{name}: not a text file (no encoding fits); is it binary? Give a CSV, JSONL or text file.")
+    return best.encoding, f"{name}: not UTF-8; read as {best.encoding} (override with --encoding)."
+
+
+def detect_format(name: str, head: str) -> str:
+    """csv, tsv, jsonl or text: by the file's suffix, else by its first line."""
+    suffix = Path(name).suffix.lower()
+    if suffix in (".csv", ".tsv", ".jsonl", ".ndjson"):
+        return {".ndjson": "jsonl"}.get(suffix, suffix[1:])
+    if suffix == ".txt":
+        return "text"
+    first = head.lstrip("\ufeff").lstrip().split("\n", 1)[0]
+    if first.startswith("{"):
+        return "jsonl"
+    if any(d in first for d in DELIMITERS) and any(_fold(c) in TEXT_COLUMNS for c in _split_header(first)):
+        return "csv"
+    return "text"
+
+
+def _split_header(line: str) -> list[str]:
+    for delimiter in DELIMITERS:
+        if delimiter in line:
+            return next(csv.reader([line], delimiter=delimiter))
+    return [line]
+
+
+def open_source(path: str, encoding: str | None = None) -> tuple[Source, IO[str]]:
+    """Open a file (or `-` for stdin) as text, its encoding detected unless given."""
+    name = "<stdin>" if path == "-" else path
+    try:
+        raw: Any = sys.stdin.buffer.raw if path == "-" else open(path, "rb", buffering=0)  # noqa: SIM115
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory; give the files inside it.") from None
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file.") from None
+    except PermissionError:
+        raise InputError(f"{path}: permission denied; check the file's permissions.") from None
+    buffered = io.BufferedReader(raw, buffer_size=SAMPLE_BYTES)
+    sample = buffered.peek(SAMPLE_BYTES)[:SAMPLE_BYTES]
+    if b"\0" in sample and not sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise InputError(f"{name}: binary file (NUL bytes); give a CSV, TSV, JSONL or text file.")
+    note = None
+    if encoding is None:
+        encoding, note = detect_encoding(sample, name)
+    else:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise InputError(f"unknown encoding {encoding!r}; try utf-8, cp1250, iso-8859-2, gb18030 or big5.") from None
+    stream = io.TextIOWrapper(buffered, encoding=encoding, newline="")
+    head = sample.decode(encoding, errors="replace")
+    source = Source(name, detect_format(name, head), encoding, [note] if note else [])
+    return source, stream
+
+
+def read_records(
+    path: str,
+    text_column: str | None = None,
+    id_column: str | None = None,
+    encoding: str | None = None,
+    source_notes: list[str] | None = None,
+) -> Iterator[InputRecord]:
+    """Stream the records of one input; `source_notes` collects notes for the user (an assumed encoding)."""
+    source, stream = open_source(path, encoding)
+    if source_notes is not None:
+        source_notes.extend(source.notes)
+    try:
+        if source.format in ("csv", "tsv"):
+            yield from _csv_records(source, stream, text_column, id_column)
+        elif source.format == "jsonl":
+            yield from _jsonl_records(source, stream, text_column or "text", id_column or "id")
+        else:
+            for row, line in enumerate(stream, 1):
+                text = line.rstrip("\r\n")
+                if text.strip():
+                    yield InputRecord(source.name, row, text)
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{source.name}: bytes that are not {source.encoding} ({exc.reason}); try --encoding cp1250, "
+            "iso-8859-2, gb18030 or big5."
+        ) from None
+    finally:
+        if path != "-":
+            stream.close()
+
+
+def _csv_records(source: Source, stream: IO[str], text_column: str | None, id_column: str | None) -> Iterator[InputRecord]:
+    sample = stream.read(SAMPLE_BYTES)
+    rest = stream
+    delimiter = "\t" if source.format == "tsv" else _sniff_delimiter(sample)
+    reader = csv.reader(_chain(sample, rest), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    header = [h.lstrip("\ufeff").strip() for h in header]
+    text_at = _column(source.name, header, text_column, TEXT_COLUMNS, "--text-column")
+    id_at = _column(source.name, header, id_column, ID_COLUMNS, "--id-column", required=id_column is not None)
+    for row, values in enumerate(reader, 2):
+        if not values:
+            continue
+        if len(values) <= text_at:
+            raise InputError(
+                f"{source.name}, row {row}: {len(values)} fields but the text is column {text_at + 1} "
+                f"('{header[text_at]}'); check the delimiter or quoting of that row."
+            )
+        fields = dict(zip(header, values))
+        record_id = values[id_at] if id_at is not None and id_at < len(values) else None
+        yield InputRecord(source.name, row, values[text_at], record_id, fields)
+
+
+def _chain(head: str, rest: IO[str]) -> Iterator[str]:
+    """Lines of `head` then of `rest`, for csv.reader after a sample was read for sniffing."""
+    buffer = io.StringIO(head)
+    pending = ""
+    for line in buffer:
+        pending = line
+        if line.endswith("\n"):
+            yield line
+            pending = ""
+    for line in rest:
+        if pending:
+            line, pending = pending + line, ""
+        yield line
+    if pending:
+        yield pending
+
+
+def _sniff_delimiter(sample: str) -> str:
+    """The delimiter of a CSV sample among , ; tab and |; failing the sniffer, the commonest in the header."""
+    lines = "\n".join(sample.split("\n")[:20])
+    try:
+        return csv.Sniffer().sniff(lines, DELIMITERS).delimiter
+    except csv.Error:
+        header = sample.split("\n", 1)[0]
+        return max(DELIMITERS, key=header.count)
+
+
+def _column(name: str, header: list[str], wanted: str | None, known: tuple[str, ...], option: str, required: bool = True) -> int | None:
+    """Index of the wanted column, or of the first known name; InputError lists the columns that exist."""
+    folded = [_fold(h) for h in header]
+    if wanted is not None:
+        if wanted in header:
+            return header.index(wanted)
+        if _fold(wanted) in folded:
+            return folded.index(_fold(wanted))
+    else:
+        for candidate in known:
+            if candidate in folded:
+                return folded.index(candidate)
+        if len(header) == 1 and required:
+            return 0
+    if not required:
+        return None
+    columns = ";".join(header)
+    if wanted is not None:
+        raise InputError(f"{name}: no column '{wanted}'; columns are {columns}. Use {option} with one of them.")
+    raise InputError(f"{name}: no text column found; columns are {columns}. Use {option} with one of them.")
+
+
+def _jsonl_records(source: Source, stream: IO[str], text_field: str, id_field: str) -> Iterator[InputRecord]:
+    for row, line in enumerate(stream, 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{source.name}, line {row}: not valid JSON ({exc.msg}); fix or remove that line.") from None
+        if not isinstance(obj, dict):
+            raise InputError(f"{source.name}, line {row}: expected a JSON object with a '{text_field}' field.")
+        text = _get_path(obj, text_field)
+        if not isinstance(text, str):
+            keys = ", ".join(obj) or "none"
+            raise InputError(
+                f"{source.name}, line {row}: no text in field '{text_field}'; fields are {keys}. Use --text-column."
+            )
+        record_id = _get_path(obj, id_field)
+        yield InputRecord(source.name, row, text, None if record_id is None else str(record_id), obj)
+
+
+def _get_path(obj: Any, dotted: str) -> Any:
+    """obj["review"]["body"] for "review.body"; None where a step is missing."""
+    for part in dotted.split("."):
+        if not isinstance(obj, dict) or part not in obj:
+            return None
+        obj = obj[part]
+    return obj

@@ -1,0 +1,294 @@
+"""The fitted classifier: classify texts with numpy alone; save and load a model directory safely.
+
+A model directory holds `model.json` (metadata readable without loading anything), `arrays.npz` (numbers,
+loaded with allow_pickle=False) and `vocabulary.json`. Nothing in it can run code when loaded.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import ModelError
+from .features import SparseRows, TfidfTransform, hstack, linear_scores, split_clauses, word_features
+from .labels import DIMENSIONS, INTENTS, SENTIMENTS, Lang
+from .langid import LanguageIdentifier
+from .records import DimensionScore, Prediction
+from .tokenizers import get_tokenizer
+
+#: Bumped when the files change shape; a model of another major version is refused with "retrain".
+FORMAT_VERSION = 1
+FILES = ("model.json", "arrays.npz", "vocabulary.json")
+#: Output columns of the weight matrix: sentiment, intent, then dimensions, each in labels.py order.
+_SENT = slice(0, 3)
+_INTENT = slice(3, 6)
+_DIMS = slice(6, 6 + len(DIMENSIONS))
+
+
+@dataclass(frozen=True)
+class _Text:
+    """One text on its way through the model."""
+
+    text: str
+    lang: Lang | None
+    lang_score: float
+
+
+def _softmax(scores: np.ndarray) -> np.ndarray:
+    scores = scores - scores.max(axis=1, keepdims=True)
+    exp = np.exp(scores)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def _sigmoid(scores: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-scores))
+
+
+class Model:
+    """TF-IDF features -> linear heads for sentiment, intent and dimensions; language ID in front."""
+
+    def __init__(
+        self,
+        words: TfidfTransform,
+        chars: TfidfTransform,
+        weights: np.ndarray,
+        bias: np.ndarray,
+        thresholds: np.ndarray,
+        langid: LanguageIdentifier,
+        metadata: Mapping[str, Any],
+    ) -> None:
+        self.words = words
+        self.chars = chars
+        self.weights = weights.astype(np.float32)
+        self.bias = bias.astype(np.float64)
+        self.thresholds = thresholds.astype(np.float64)
+        self.langid = langid
+        self.metadata = dict(metadata)
+
+    # -- classifying -----------------------------------------------------------------------------------------
+
+    def classify(self, text: str, lang: Lang | None = None) -> Prediction:
+        """Labels of one text; `lang` skips language detection."""
+        return self.classify_many([text], None if lang is None else [lang])[0]
+
+    def classify_many(
+        self,
+        texts: Sequence[str],
+        langs: Sequence[Lang | None] | None = None,
+        ids: Sequence[str | None] | None = None,
+        fields: Sequence[Mapping[str, Any]] | None = None,
+    ) -> list[Prediction]:
+        """Labels of many texts, in order. A language given in `langs` is used as is; None is detected."""
+        items = self._identify(texts, langs)
+        probabilities = self.probabilities(items)
+        dimensions = self._dimensions(items, probabilities)
+        predictions = []
+        for i, (item, probs) in enumerate(zip(items, probabilities)):
+            sentiment = probs[_SENT]
+            intent = probs[_INTENT]
+            predictions.append(
+                Prediction(
+                    id=ids[i] if ids is not None else None,
+                    text=item.text,
+                    lang=item.lang,
+                    lang_score=item.lang_score,
+                    sentiment=SENTIMENTS[int(sentiment.argmax())],
+                    sentiment_scores={s: round(float(p), 4) for s, p in zip(SENTIMENTS, sentiment)},
+                    dimensions=dimensions[i],
+                    intent=INTENTS[int(intent.argmax())],
+                    intent_scores={s: round(float(p), 4) for s, p in zip(INTENTS, intent)},
+                    fields=fields[i] if fields is not None else {},
+                )
+            )
+        return predictions
+
+    def _identify(self, texts: Sequence[str], langs: Sequence[Lang | None] | None) -> list[_Text]:
+        if langs is not None and len(langs) != len(texts):
+            raise ValueError(f"{len(texts)} texts but {len(langs)} languages")
+        given = list(langs) if langs is not None else [None] * len(texts)
+        unknown = [i for i, lang in enumerate(given) if lang is None]
+        detected = dict(zip(unknown, self.langid.detect_many([texts[i] for i in unknown])))
+        return [
+            _Text(text, lang, 1.0) if lang is not None else _Text(text, *detected[i])
+            for i, (text, lang) in enumerate(zip(texts, given))
+        ]
+
+    def features(self, items: Sequence[_Text]) -> SparseRows:
+        """The TF-IDF rows of texts, each tokenised once by its language's tokeniser."""
+        tokens = [get_tokenizer(item.lang)(item.text) for item in items]
+        return hstack(
+            [
+                self.words.transform([word_features(t) for t in tokens]),
+                self.chars.transform_indices([self.chars.char_indices(t) for t in tokens]),
+            ]
+        )
+
+    def probabilities(self, items: Sequence[_Text]) -> np.ndarray:
+        """Per text: 3 sentiment, 3 intent and 8 dimension probabilities, in the order of labels.py."""
+        scores = linear_scores(self.features(items), self.weights, self.bias)
+        probs = np.empty_like(scores)
+        probs[:, _SENT] = _softmax(scores[:, _SENT])
+        probs[:, _INTENT] = _softmax(scores[:, _INTENT])
+        probs[:, _DIMS] = _sigmoid(scores[:, _DIMS])
+        return probs
+
+    def _dimensions(self, items: Sequence[_Text], probabilities: np.ndarray) -> list[tuple[DimensionScore, ...]]:
+        """Per text: dimensions over their thresholds, best first (at least one), each with its own sentiment.
+
+        A text with several dimensions is split into clauses; each dimension takes the sentiment of the clause
+        that speaks of it most ("staff lovely, but prices a robbery": empathy positive, price negative).
+        All clauses of a batch go through the model in one call.
+        """
+        dim_probs = probabilities[:, _DIMS]
+        overall = probabilities[:, _SENT].argmax(axis=1)
+        chosen: list[list[int]] = []
+        for row, threshold in zip(dim_probs, [self.thresholds] * len(items)):
+            order = [int(d) for d in np.argsort(-row, kind="stable") if row[d] >= threshold[d]]
+            chosen.append(order or [int(row.argmax())])
+        sentiments = [{d: int(overall[i]) for d in dims} for i, dims in enumerate(chosen)]
+        clause_items: list[_Text] = []
+        owners: list[int] = []
+        for i, item in enumerate(items):
+            if len(chosen[i]) > 1:
+                clauses = split_clauses(item.text)
+                if len(clauses) > 1:
+                    clause_items.extend(_Text(c, item.lang, item.lang_score) for c in clauses)
+                    owners.extend([i] * len(clauses))
+        if clause_items:
+            clause_probs = self.probabilities(clause_items)
+            owner_array = np.array(owners)
+            for i in sorted(set(owners)):
+                rows = clause_probs[owner_array == i]
+                for d in chosen[i]:
+                    sentiments[i][d] = int(rows[int(rows[:, _DIMS][:, d].argmax()), _SENT].argmax())
+        return [
+            tuple(
+                DimensionScore(DIMENSIONS[d], round(float(dim_probs[i, d]), 4), SENTIMENTS[sentiments[i][d]])
+                for d in dims
+            )
+            for i, dims in enumerate(chosen)
+        ]
+
+    # -- saving and loading ----------------------------------------------------------------------------------
+
+    def save(self, directory: str | os.PathLike[str]) -> Path:
+        """Write the model directory atomically (a temporary sibling renamed into place); returns its path."""
+        target = Path(directory)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        with open(staging / "arrays.npz", "wb") as handle:
+            np.savez_compressed(
+                handle,
+                weights=self.weights,
+                bias=self.bias,
+                thresholds=self.thresholds,
+                word_idf=self.words.idf,
+                char_idf=self.chars.idf,
+                langid_log_probs=self.langid.log_probs.astype(np.float16),
+            )
+        vocabulary = {
+            "words": sorted(self.words.vocabulary, key=self.words.vocabulary.__getitem__),
+            "chars": sorted(self.chars.vocabulary, key=self.chars.vocabulary.__getitem__),
+            "langid_classes": list(self.langid.classes),
+        }
+        (staging / "vocabulary.json").write_text(json.dumps(vocabulary, ensure_ascii=False), encoding="utf-8")
+        metadata = dict(self.metadata, format_version=FORMAT_VERSION)
+        metadata["files"] = {name: _sha256(staging / name) for name in FILES[1:]}
+        (staging / "model.json").write_text(json.dumps(metadata, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        if target.exists():
+            backup = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+            os.replace(target, backup / target.name)
+            os.replace(staging, target)
+            _remove_tree(backup)
+        else:
+            os.replace(staging, target)
+        return target
+
+
+def read_metadata(directory: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """`model.json` of a model directory (the bundled one by default), checked for a compatible format."""
+    path = Path(directory) if directory is not None else default_model_path()
+    meta_path = path / "model.json"
+    if not path.is_dir():
+        raise ModelError(f"{path}: no such model directory. Train one with `feedback train CORPUS --out {path}`.")
+    try:
+        metadata = json.loads(meta_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelError(f"{meta_path}: missing; {path} is not a model directory.") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelError(f"{meta_path}: unreadable ({exc}); the model is corrupted, retrain it.") from None
+    if not isinstance(metadata, dict) or metadata.get("format_version") != FORMAT_VERSION:
+        version = metadata.get("format_version") if isinstance(metadata, dict) else None
+        raise ModelError(
+            f"{meta_path}: model format {version!r}, this version reads format {FORMAT_VERSION}. "
+            "Retrain it with `feedback train`."
+        )
+    return metadata
+
+
+def load_model(directory: str | os.PathLike[str] | None = None) -> Model:
+    """Load a model directory (default: the bundled model); raises ModelError naming the file at fault."""
+    path = Path(directory) if directory is not None else default_model_path()
+    metadata = read_metadata(path)
+    for name, digest in metadata.get("files", {}).items():
+        file = path / name
+        if not file.is_file():
+            raise ModelError(f"{file}: missing from the model directory; retrain or reinstall the model.")
+        if _sha256(file) != digest:
+            raise ModelError(f"{file}: checksum differs from model.json; the file is corrupted, retrain the model.")
+    try:
+        with np.load(path / "arrays.npz", allow_pickle=False) as npz:
+            arrays = {key: npz[key] for key in npz.files}
+        vocabulary = json.loads((path / "vocabulary.json").read_text(encoding="utf-8"))
+        words = {w: i for i, w in enumerate(vocabulary["words"])}
+        chars = {c: i for i, c in enumerate(vocabulary["chars"])}
+        model = Model(
+            words=TfidfTransform(words, arrays["word_idf"]),
+            chars=TfidfTransform(chars, arrays["char_idf"], offset=len(words)),
+            weights=arrays["weights"],
+            bias=arrays["bias"],
+            thresholds=arrays["thresholds"],
+            langid=LanguageIdentifier(arrays["langid_log_probs"], vocabulary["langid_classes"]),
+            metadata=metadata,
+        )
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ModelError(f"{path}: cannot load the model ({exc}); retrain it with `feedback train`.") from None
+    expected = len(words) + len(chars)
+    if model.weights.shape != (expected, 6 + len(DIMENSIONS)):
+        raise ModelError(f"{path / 'arrays.npz'}: weights of shape {model.weights.shape} do not fit the vocabulary.")
+    return model
+
+
+@functools.cache
+def _default_model() -> Model:
+    return load_model()
+
+
+def classify(text: str, lang: Lang | None = None) -> Prediction:
+    """Labels of one text by the bundled model (loaded once per process)."""
+    return _default_model().classify(text, lang)
+
+
+def default_model_path() -> Path:
+    """The bundled model: inside the installed package, or `models/default` of a source checkout."""
+    installed = Path(__file__).parent / "models" / "default"
+    return installed if installed.is_dir() else Path(__file__).parent.parent / "models" / "default"
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _remove_tree(path: Path) -> None:
+    for child in sorted(path.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        child.rmdir() if child.is_dir() else child.unlink()
+    path.rmdir()

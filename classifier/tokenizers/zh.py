@@ -1,0 +1,103 @@
+"""Chinese: traditional to simplified (OpenCC), jieba with a service dictionary, negators attached (不_来).
+
+jieba is fenced in here: imported and built on first use, once per process, its logging silenced, never
+pickled (the tokeniser holds only settings). OpenCC is loaded the same way.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Any
+
+from .base import SPECIALS, prepare, special_token
+
+# Service-domain words jieba's general dictionary splits or misses (simplified; traditional input is converted).
+USER_WORDS = (
+    "客服 性价比 送餐 外卖 前台 退款 快递 服务态度 快递员 骑手 外卖员 差评 好评 给力 无语 踩雷 退货 换货 售后 物流 "
+    "发货 到货 包装 上门 维修 保修 网购 宅配 超商取货 物超所值 不耐烦 爱答不理 回购 拉黑 卸载 销户 携号转网 "
+    "换一家 再也不来 还会再来 不会再买 客服电话 人工客服 机器人客服 退房 入住 前台小姐 服务员 收银员 营业厅 "
+    "套餐 流量 话费 信号 宽带 网速 航班 延误 晚点 改签 退票 行李 值机 空乘 高铁 动车 检票 柜台 柜员 理赔 保单 "
+    "信用卡 手续费 年费 扣款 乱收费 隐形消费 服务费 配送费 运费 包邮 缺货 漏发 错发 少发 破损 变质 过期 "
+    "假货 正品 专业 靠谱 不靠谱 耐心 热情 冷漠 敷衍 推脱 踢皮球 排队 等位 上菜 出餐 分量 口味 新鲜 难吃 好吃 "
+    "没收到 没送到 没到货 没回复 没人理 没人管 不回复 干净 卫生 脏乱差 隔音 装修 环境 设施 停车位 态度恶劣 态度好 效率低 效率高 坑人 血亏 智商税 yyds"
+).split()
+
+# Negators that attach to the next word: 不_来, 没_收到, 别_买.
+NEGATORS = frozenset("不 没 没有 别 未 无 从不 从没 从来不 从来没有 绝不 并不 并没有 不再 再也不 不会 不能 不要".split())
+
+# Particles and pronouns only. Never 不, 没有, 再, 好, 很, 太, 也, 还, 吗, 都.
+STOP_WORDS = frozenset("的 了 着 过 地 得 之 在 我 我们 你 你们 他 她 它 他们 她们 这 那 这个 那个 就 和 与 及 而 把 被 啊 吧 呢 呀 哦 嗯 哈 啦 么 嘛 哎".split())
+
+
+@functools.cache
+def _segmenter() -> Any:
+    """The jieba tokenizer with our dictionary; built once per process on first use."""
+    try:
+        import jieba
+    except ImportError as exc:  # pragma: no cover - jieba is a declared dependency
+        raise ImportError("Chinese needs jieba: pip install jieba") from exc
+    jieba.setLogLevel(logging.WARNING)  # it logs "Building prefix dict ..." to stderr at DEBUG
+    segmenter = jieba.Tokenizer()
+    segmenter.initialize()
+    for word in USER_WORDS:
+        segmenter.add_word(word, freq=50000)
+    return segmenter
+
+
+@functools.cache
+def _converter() -> Any:
+    """OpenCC traditional (Taiwan phrasing included) to simplified, loaded once per process on first use."""
+    import opencc
+
+    return opencc.OpenCC("tw2sp")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional to simplified, with Taiwan vocabulary mapped (軟體 -> 软件); simplified text is unchanged."""
+    return str(_converter().convert(text))
+
+
+class ChineseTokenizer:
+    """jieba words, negators attached to what follows, plus emoji, punctuation and masks."""
+
+    lang = "zh"
+
+    def __init__(self, hmm: bool = True) -> None:
+        self.hmm = hmm
+
+    def __call__(self, text: str) -> list[str]:
+        prepared = to_simplified(prepare(text))
+        tokens: list[str] = []
+        position = 0
+        for match in SPECIALS.finditer(prepared):
+            self._segment(prepared[position : match.start()], tokens)
+            kind = match.lastgroup or ""
+            special = special_token(kind, match.group(kind))
+            if special is not None:
+                tokens.append(special)
+            position = match.end()
+        self._segment(prepared[position:], tokens)
+        return tokens
+
+    def _segment(self, chunk: str, tokens: list[str]) -> None:
+        """Append the jieba words of a chunk with no special pieces, attaching negators to the next word."""
+        if not chunk.strip():
+            return
+        negator = ""
+        for word in _segmenter().lcut(chunk, HMM=self.hmm):
+            if not any(c.isalnum() for c in word):
+                continue  # spaces and punctuation that jieba splits off: ～ ~ 「」
+            if word in NEGATORS:
+                if negator:
+                    tokens.append(negator)
+                negator = word
+            elif word not in STOP_WORDS:
+                tokens.append(f"{negator}_{word}" if negator else word)
+                negator = ""
+        if negator:
+            tokens.append(negator)
+
+    def __repr__(self) -> str:
+        return f"ChineseTokenizer(hmm={self.hmm})"
+
