@@ -45,30 +45,90 @@ class _Progress:
 
 
 def _classify(args: argparse.Namespace) -> int:
-    from .batch import classify_records
-    from .io import read_records
+    from .batch import scored_records
     from .output import RecordWriter, open_output
 
     fmt = args.format or ("csv" if args.output and args.output.lower().endswith(".csv") else "jsonl")
-    notes: list[str] = []
-
-    def records() -> Any:
-        for path in args.inputs:
-            yield from read_records(path, args.text_column, args.id_column, args.encoding, notes)
-            while notes:
-                _warn("warning: " + notes.pop(0))
 
     progress = _Progress(True)
+    weights = _weights(args)
     with open_output(args.output, args.inputs) as stream:
         writer = RecordWriter(stream, fmt, raw_csv=args.raw_csv)
-        for record, prediction in classify_records(records(), args.model, args.lang, args.jobs):
-            writer.write(prediction.to_dict())
+        for record, scored in scored_records(_read_inputs(args), args.model, args.lang, args.jobs, weights):
+            writer.write(scored)
             progress.step()
             if len(record.text) > 20_000:
                 _warn(f"warning: {record.source}, row {record.row}: text of {len(record.text):,} characters; "
                       "only the first 20,000 were classified.")
         writer.close()
     progress.done()
+    return EXIT_OK
+
+
+def _read_inputs(args: argparse.Namespace) -> Any:
+    """All records of all inputs, streaming; notes (an assumed encoding) go to stderr as they arise."""
+    from .io import read_records
+
+    notes: list[str] = []
+    for path in args.inputs:
+        for record in read_records(path, args.text_column, args.id_column, args.encoding, notes):
+            while notes:
+                _warn("warning: " + notes.pop(0))
+            yield record
+
+
+def _weights(args: argparse.Namespace) -> Any:
+    from .scoring import Weights
+
+    return Weights.from_toml(args.weights) if getattr(args, "weights", None) else Weights()
+
+
+def _scored_report(args: argparse.Namespace) -> tuple[Any, list[dict[str, Any]]]:
+    from .aggregate import build_report
+    from .batch import scored_records
+
+    weights = _weights(args)
+    progress = _Progress(True)
+    records = []
+    for _, scored in scored_records(_read_inputs(args), args.model, args.lang, args.jobs, weights):
+        records.append(scored)
+        progress.step()
+    progress.done()
+    if not records:
+        raise FeedbackError(f"no texts in {', '.join(args.inputs)}.")
+    for column in (args.by, args.customer_column, args.date_column):
+        if column and column not in ("dimension", "lang", "sentiment", "intent", "month", "week"):
+            if not any(column in (r.get("fields") or {}) for r in records[:1000]):
+                columns = ", ".join(records[0].get("fields") or {}) or "none"
+                raise FeedbackError(f"no column '{column}' in {', '.join(args.inputs)}; columns are {columns}.")
+    if args.by in ("month", "week") and not args.date_column:
+        raise FeedbackError(f"--by {args.by} needs --date-column.")
+    report = build_report(records, args.by, args.customer_column, args.date_column, args.period, weights)
+    return report, records
+
+
+def _score(args: argparse.Namespace) -> int:
+    from .output import open_output, write_score
+
+    report, _ = _scored_report(args)
+    fmt = args.format or ("csv" if args.output and args.output.lower().endswith(".csv") else "table")
+    with open_output(args.output, args.inputs) as stream:
+        write_score(stream, report, fmt, raw_csv=args.raw_csv)
+    return EXIT_OK
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .output import open_output
+    from .report import render_html
+
+    report, records = _scored_report(args)
+    mix: dict[str, dict[str, float]] = {}
+    for group in report.by_language:
+        items = [r for r in records if str(r.get("lang")) == group.group]
+        mix[group.group] = {s: 100 * sum(r["sentiment"] == s for r in items) / len(items) for s in ("positive", "neutral", "negative")}
+    with open_output(args.output, args.inputs) as stream:
+        stream.write(render_html(report, mix))
+    _warn(f"report written to {args.output}")
     return EXIT_OK
 
 
@@ -154,7 +214,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     p.add_argument("--encoding", help="input encoding (default: detected), e.g. cp1250, gb18030, big5")
     p.add_argument("--raw-csv", action="store_true", help="do not neutralise spreadsheet formulas in CSV output")
+    p.add_argument("--weights", help="TOML file of dimension weights for satisfaction and risk (see README)")
     p.set_defaults(run=_classify)
+
+    for name, run, help_text in (
+        ("score", _score, "satisfaction, loyalty risk, drivers and trends per group"),
+        ("report", _report, "a self-contained HTML report with charts"),
+    ):
+        p = commands.add_parser(name, help=help_text)
+        p.add_argument("inputs", nargs="+", metavar="INPUT", help="feedback files, or `feedback classify` JSONL output")
+        if name == "report":
+            p.add_argument("-o", "--output", required=True, help="HTML file to write")
+        else:
+            p.add_argument("-o", "--output", help="output file (default stdout)")
+            p.add_argument("--format", choices=("table", "jsonl", "csv"), help="default table, or csv for -o *.csv")
+            p.add_argument("--raw-csv", action="store_true", help="do not neutralise spreadsheet formulas in CSV output")
+        p.add_argument("--by", help="group by this column, or lang, sentiment, intent, dimension, month, week")
+        p.add_argument("--customer-column", help="column naming the customer: risk per customer")
+        p.add_argument("--date-column", help="column with the date: trend, recency of customer risk")
+        p.add_argument("--period", choices=("month", "week"), default="month", help="trend period (default month)")
+        p.add_argument("--weights", help="TOML file of dimension weights (see README)")
+        p.add_argument("--text-column", help="column or field holding the text")
+        p.add_argument("--id-column", help="column or field holding the record id")
+        p.add_argument("--lang", choices=LANGUAGES, help="force the language instead of detecting it")
+        p.add_argument("--model", help="model directory (default: the bundled model)")
+        p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+        p.add_argument("--encoding", help="input encoding (default: detected)")
+        p.set_defaults(run=run)
 
     p = commands.add_parser("train", help="train a model on corpus directories or .jsonl/.csv files")
     p.add_argument("corpus", nargs="+", metavar="CORPUS")

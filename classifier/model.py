@@ -73,6 +73,7 @@ class Model:
         self.thresholds = thresholds.astype(np.float64)
         self.langid = langid
         self.metadata = dict(metadata)
+        self._word_names: list[str] | None = None
 
     # -- classifying -----------------------------------------------------------------------------------------
 
@@ -86,11 +87,15 @@ class Model:
         langs: Sequence[Lang | None] | None = None,
         ids: Sequence[str | None] | None = None,
         fields: Sequence[Mapping[str, Any]] | None = None,
+        explain: bool = False,
     ) -> list[Prediction]:
-        """Labels of many texts, in order. A language given in `langs` is used as is; None is detected."""
+        """Labels of many texts, in order. A language given in `langs` is used as is; None is detected.
+        With `explain`, each prediction carries the words that pushed its labels most (`evidence`)."""
         items = self._identify(texts, langs)
-        probabilities = self.probabilities(items)
+        rows = self.features(items)
+        probabilities = self._probabilities(rows)
         dimensions = self._dimensions(items, probabilities)
+        evidence = self._evidence(items, rows, probabilities) if explain else None
         predictions = []
         for i, (item, probs) in enumerate(zip(items, probabilities)):
             sentiment = probs[_SENT]
@@ -107,9 +112,18 @@ class Model:
                     intent=INTENTS[int(intent.argmax())],
                     intent_scores={s: round(float(p), 4) for s, p in zip(INTENTS, intent)},
                     fields=fields[i] if fields is not None else {},
+                    evidence=evidence[i] if evidence is not None else (),
                 )
             )
         return predictions
+
+    def _evidence(self, items: Sequence[_Text], rows: SparseRows, probabilities: np.ndarray) -> list[tuple[str, ...]]:
+        from .explain import top_words
+
+        if self._word_names is None:
+            self._word_names = sorted(self.words.vocabulary, key=self.words.vocabulary.__getitem__)
+        texts, langs = [i.text for i in items], [i.lang for i in items]
+        return top_words(rows, probabilities, self.weights, self._word_names, texts, langs)
 
     def _identify(self, texts: Sequence[str], langs: Sequence[Lang | None] | None) -> list[_Text]:
         if langs is not None and len(langs) != len(texts):
@@ -134,7 +148,10 @@ class Model:
 
     def probabilities(self, items: Sequence[_Text]) -> np.ndarray:
         """Per text: 3 sentiment, 3 intent and 8 dimension probabilities, in the order of labels.py."""
-        scores = linear_scores(self.features(items), self.weights, self.bias)
+        return self._probabilities(self.features(items))
+
+    def _probabilities(self, rows: SparseRows) -> np.ndarray:
+        scores = linear_scores(rows, self.weights, self.bias)
         probs = np.empty_like(scores)
         probs[:, _SENT] = _softmax(scores[:, _SENT])
         probs[:, _INTENT] = _softmax(scores[:, _INTENT])

@@ -140,3 +140,76 @@ def _table_row(record: Mapping[str, Any]) -> list[str]:
         record["intent"],
         text if len(text) <= 60 else text[:57] + "...",
     ]
+
+
+def score_rows(report: Any) -> list[dict[str, Any]]:
+    """A ScoreReport as flat rows, each with its `section`: overall, group, driver, trend, customer."""
+    from dataclasses import asdict
+
+    rows: list[dict[str, Any]] = []
+    for section, items in (("overall", [report.overall]), ("group", report.groups)):
+        for g in items:
+            row = {k: v for k, v in asdict(g).items() if k != "dimensions"}
+            for dimension, shares in g.dimensions.items():
+                row[f"{dimension}_share"] = shares["share"]
+                row[f"{dimension}_negative"] = shares["negative"]
+            rows.append({"section": section, **row})
+    rows += [{"section": "driver", **asdict(d)} for d in report.drivers]
+    rows += [{"section": "trend", **asdict(p)} for p in report.trend]
+    rows += [{"section": "customer", **asdict(c), "reasons": "; ".join(c.reasons)} for c in report.customers]
+    return rows
+
+
+def write_score(stream: IO[str], report: Any, fmt: str, raw_csv: bool = False) -> None:
+    """`feedback score` output: JSONL lines or CSV rows with a `section` column, or readable tables."""
+    rows = score_rows(report)
+    if fmt == "jsonl":
+        for row in rows:
+            stream.write(json.dumps(row, ensure_ascii=False) + "\n")
+    elif fmt == "csv":
+        columns: list[str] = []
+        for row in rows:
+            columns.extend(k for k in row if k not in columns)
+        writer = csv.DictWriter(stream, fieldnames=columns)
+        writer.writeheader()
+        cell = str if raw_csv else safe_cell
+        for row in rows:
+            writer.writerow({k: cell(v) for k, v in row.items()})
+    else:
+        stream.write(_score_tables(report))
+
+
+def _aligned(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    cells = [list(map(str, headers))] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells) + "\n"
+
+
+def _score_tables(report: Any) -> str:
+    o = report.overall
+    parts = [f"{o.n} texts  satisfaction {o.satisfaction} (95 % CI {o.ci_low}-{o.ci_high})  "
+             f"net sentiment {o.net_sentiment:+}  mean risk {o.risk_mean}  high risk {o.high_risk}\n"]
+    group_headers = ["group", "n", "satisfaction", "95% CI", "net sent.", "mean risk", "high risk", "top dimensions"]
+
+    def group_rows(groups: Sequence[Any]) -> list[list[Any]]:
+        return [[g.group, g.n, g.satisfaction, f"{g.ci_low}-{g.ci_high}", f"{g.net_sentiment:+}", g.risk_mean, g.high_risk,
+                 ", ".join(f"{d} {s['share']:.0f}% ({s['negative']:.0f}% neg)" for d, s in
+                           sorted(g.dimensions.items(), key=lambda x: -x[1]["share"])[:3])] for g in groups]
+
+    if report.groups:
+        parts += ["\nGroups\n", _aligned(group_headers, group_rows(report.groups))]
+    parts += ["\nBy dimension\n", _aligned(group_headers[:7], [r[:7] for r in group_rows(report.by_dimension)])]
+    if report.drivers:
+        parts += ["\nKey drivers (points gained if negative mentions were neutral)\n",
+                  _aligned(["dimension", "impact", "negative mentions"],
+                           [[d.dimension, f"{d.impact:+.2f}", d.negative_mentions] for d in report.drivers])]
+    if report.trend:
+        parts += ["\nTrend\n", _aligned(["period", "n", "satisfaction", "change", "mean risk", "change"],
+                                        [[p.period, p.n, p.satisfaction, "" if p.satisfaction_change is None else f"{p.satisfaction_change:+}",
+                                          p.risk_mean, "" if p.risk_change is None else f"{p.risk_change:+}"] for p in report.trend])]
+    if report.customers:
+        shown = [c for c in report.customers if c.risk_level == "high"] or report.customers[:10]
+        parts += ["\nCustomers at risk (highest first)\n",
+                  _aligned(["customer", "texts", "risk", "level", "last", "reasons"],
+                           [[c.customer, c.n, c.loyalty_risk, c.risk_level, c.last_date or "", "; ".join(c.reasons)] for c in shown])]
+    return "".join(parts)

@@ -57,6 +57,8 @@ class Prediction:
     intent: Intent
     intent_scores: Mapping[Intent, float]
     fields: Mapping[str, Any] = field(default_factory=dict)
+    #: words that pushed the labels most (only with `explain=True`); not part of the JSONL record
+    evidence: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The record in the documented field order, JSON-ready."""

@@ -1,0 +1,48 @@
+"""The library API: load_model, classify, classify_many, train, save."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+import classifier
+from classifier import Example, Prediction, classify, load_model, train
+
+
+def test_public_api_is_small() -> None:
+    assert {"load_model", "classify", "train", "Model", "Prediction", "Example"} <= set(classifier.__all__)
+
+
+def test_classify_returns_a_frozen_record() -> None:
+    prediction = classify("Balík přišel rozbitý a nikdo mi neodpovídá!!!")
+    assert isinstance(prediction, Prediction)
+    assert prediction.lang == "cs"
+    assert abs(sum(prediction.sentiment_scores.values()) - 1) < 1e-3
+    assert prediction.sentiment == max(prediction.sentiment_scores, key=prediction.sentiment_scores.__getitem__)
+    assert prediction.dimensions and prediction.dimensions == tuple(sorted(prediction.dimensions, key=lambda d: -d.score))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        prediction.sentiment = "positive"  # type: ignore[misc]
+
+
+def test_classify_many_keeps_order_and_given_languages() -> None:
+    model = load_model()
+    texts = ["Super!", "服务很好", "Service au top, je reviendrai"]
+    predictions = model.classify_many(texts, langs=["sk", None, None])
+    assert [p.text for p in predictions] == texts
+    assert [p.lang for p in predictions] == ["sk", "zh", "fr"]
+    assert model.classify_many([]) == []
+
+
+def test_empty_text_does_not_crash() -> None:
+    prediction = classify("")
+    assert prediction.lang is None and prediction.dimensions
+
+
+def test_train_from_examples_then_save(small_training_set: list[Example], tmp_path: Path) -> None:
+    model = train(small_training_set[:300])
+    path = model.save(tmp_path / "mine")
+    again = load_model(path)
+    text = "Objednávka nepřišla, peníze nevrátili."
+    assert again.classify(text).to_dict() == model.classify(text).to_dict()

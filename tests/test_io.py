@@ -1,0 +1,163 @@
+"""Readers and writers: encodings, delimiters, columns, JSONL fields, atomic output, spreadsheet-safe CSV."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from classifier.errors import InputError
+from classifier.io import read_records
+from classifier.output import RecordWriter, open_output, safe_cell
+
+ROWS = [
+    ("1", "Objednávka přišla pozdě; kurýr byl ale milý"),
+    ("2", 'Řekli "hned", čekal jsem\ntři týdny'),
+    ("3", "Paráda, doporučuji"),
+]
+
+
+def _csv(delimiter: str, header: tuple[str, str] = ("id", "komentar")) -> str:
+    def quote(value: str) -> str:
+        return '"' + value.replace('"', '""') + '"' if any(c in value for c in f'{delimiter}"\n') else value
+
+    lines = [delimiter.join(header)] + [delimiter.join(quote(v) for v in row) for row in ROWS]
+    return "\r\n".join(lines) + "\r\n"
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
+def test_csv_delimiters_are_sniffed(tmp_path: Path, delimiter: str) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text(_csv(delimiter), encoding="utf-8")
+    records = list(read_records(str(path)))
+    assert [(r.id, r.text) for r in records] == ROWS
+    assert [r.row for r in records] == [2, 3, 5]  # row numbers of the file, a quoted newline included
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1250", "iso-8859-2", "utf-16"])
+def test_encodings_are_detected(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "in.csv"
+    path.write_bytes(_csv(";").encode(encoding))
+    notes: list[str] = []
+    assert [(r.id, r.text) for r in read_records(str(path), source_notes=notes)] == ROWS
+
+
+def test_assumed_encoding_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_bytes(_csv(";").encode("cp1250"))
+    notes: list[str] = []
+    list(read_records(str(path), source_notes=notes))
+    assert len(notes) == 1 and "not UTF-8; read as" in notes[0] and "--encoding" in notes[0]
+
+
+def test_encoding_override(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_bytes("text\n这家店的服务很好\n".encode("gb18030"))
+    assert [r.text for r in read_records(str(path), encoding="gb18030")] == ["这家店的服务很好"]
+
+
+def test_wrong_column_lists_the_columns(tmp_path: Path) -> None:
+    path = tmp_path / "reviews.csv"
+    path.write_text("id;poznamka;datum\n1;ahoj;2024\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"reviews\.csv: no text column found; columns are id;poznamka;datum\. Use --text-column"):
+        list(read_records(str(path)))
+    with pytest.raises(InputError, match=r"no column 'komentar'; columns are id;poznamka;datum"):
+        list(read_records(str(path), text_column="komentar"))
+    assert [r.text for r in read_records(str(path), text_column="poznamka")] == ["ahoj"]
+
+
+@pytest.mark.parametrize("name", ["Komentář", "commentaire", "评论", "Text"])
+def test_text_column_found_by_name(tmp_path: Path, name: str) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text(f"id,{name}\n7,super\n", encoding="utf-8")
+    assert [(r.id, r.text) for r in read_records(str(path))] == [("7", "super")]
+
+
+def test_jsonl_fields_nested_and_blank_lines(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_text('{"id": 1, "review": {"body": "Top"}}\n\n{"id": 2, "review": {"body": "Nul"}}\n', encoding="utf-8")
+    assert [(r.id, r.text, r.row) for r in read_records(str(path), text_column="review.body")] == [("1", "Top", 1), ("2", "Nul", 3)]
+
+
+def test_jsonl_bad_line_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_text('{"text": "ok"}\n{"text": \n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"in\.jsonl, line 2: not valid JSON"):
+        list(read_records(str(path)))
+
+
+def test_plain_text_one_text_a_line(tmp_path: Path) -> None:
+    path = tmp_path / "in.txt"
+    path.write_text("první\n\ndruhý\n", encoding="utf-8")
+    assert [(r.row, r.text) for r in read_records(str(path))] == [(1, "první"), (3, "druhý")]
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: p.mkdir(), "is a directory"),
+        (lambda p: None, "no such file"),
+        (lambda p: p.write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), "binary file"),
+    ],
+)
+def test_unusable_inputs(tmp_path: Path, make: object, message: str) -> None:
+    path = tmp_path / "input"
+    make(path)  # type: ignore[operator]
+    with pytest.raises(InputError, match=message):
+        list(read_records(str(path)))
+
+
+def test_output_is_atomic(tmp_path: Path) -> None:
+    target = tmp_path / "out.jsonl"
+    target.write_text("old\n")
+    with pytest.raises(RuntimeError):
+        with open_output(str(target)) as stream:
+            stream.write("half")
+            raise RuntimeError("interrupted")
+    assert target.read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.jsonl"]
+    with open_output(str(target)) as stream:
+        stream.write("new\n")
+    assert target.read_text() == "new\n"
+
+
+def test_output_never_overwrites_an_input(tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text("text\nx\n")
+    with pytest.raises(InputError, match="is also an input"):
+        with open_output(str(source), [str(source)]):
+            pass
+    assert source.read_text() == "text\nx\n"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("=SUM(A1:A9)", "'=SUM(A1:A9)"), ("+420 777", "'+420 777"), ("@cmd", "'@cmd"), ("-1", "-1"),
+     ("-rm", "'-rm"), ("\tx", "'\tx"), ("ok", "ok"), (0.5, "0.5"), (None, "")],
+)
+def test_csv_cells_are_spreadsheet_safe(value: object, expected: str) -> None:
+    assert safe_cell(value) == expected
+
+
+def test_writer_formats() -> None:
+    record = {
+        "id": "1", "text": "=HYPERLINK(\"x\")", "lang": "cs", "lang_score": 1.0, "sentiment": "negative",
+        "sentiment_scores": {"positive": 0.1, "neutral": 0.2, "negative": 0.7},
+        "dimensions": [{"dimension": "price", "score": 0.9, "sentiment": "negative"}],
+        "intent": "none", "intent_scores": {"stay": 0.1, "leave": 0.1, "none": 0.8}, "fields": {"shop": "A"},
+    }
+    out = io.StringIO()
+    writer = RecordWriter(out, "csv")
+    writer.write(record)
+    header, row = out.getvalue().splitlines()
+    assert header.startswith("shop,id,lang,lang_score,sentiment,")
+    assert "'=HYPERLINK" in row
+    raw = io.StringIO()
+    RecordWriter(raw, "csv", raw_csv=True).write(record)
+    assert '"=HYPERLINK(""x"")"' in raw.getvalue()
+    table = io.StringIO()
+    writer = RecordWriter(table, "table")
+    writer.write(record)
+    writer.close()
+    assert table.getvalue().splitlines()[1].split()[:4] == ["1", "cs", "negative", "0.70"]

@@ -1,0 +1,155 @@
+"""The model: numpy path equals scikit-learn, save/load round trip, safe loading, the bundled model's identity."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from classifier.corpus import corpus_sha256, find_corpus_files
+from classifier.errors import ModelError
+from classifier.labels import DIMENSIONS, INTENTS, SENTIMENTS
+from classifier.model import Model, _Text, default_model_path, load_model, read_metadata
+from classifier.records import Example
+from classifier.training import fit, fit_estimators, to_model, tokenize_examples
+
+from .conftest import CORPORA
+
+
+def test_numpy_path_gives_the_scores_of_scikit_learn(small_training_set: list[Example], test_examples: list[Example]) -> None:
+    fitted = fit_estimators(small_training_set)
+    model = to_model(fitted, load_model().langid, np.full(len(DIMENSIONS), 0.5), {})
+    sample = test_examples[::7]
+    x = fitted.matrix(tokenize_examples(sample))
+    ours = model.probabilities([_Text(e.text, e.lang, 1.0) for e in sample])
+
+    sentiment = fitted.sentiment.predict_proba(x)[:, [list(fitted.sentiment.classes_).index(s) for s in SENTIMENTS]]
+    intent = fitted.intent.predict_proba(x)[:, [list(fitted.intent.classes_).index(s) for s in INTENTS]]
+    dims = np.column_stack([est.predict_proba(x)[:, 1] for est in fitted.dimensions])
+    np.testing.assert_allclose(ours[:, 0:3], sentiment, atol=1e-5)
+    np.testing.assert_allclose(ours[:, 3:6], intent, atol=1e-5)
+    np.testing.assert_allclose(ours[:, 6:], dims, atol=1e-5)
+
+
+def test_training_is_deterministic(small_training_set: list[Example], small_model: Model) -> None:
+    again = fit(small_training_set[: len(small_training_set)], [], ["Hello, the parcel is late again."])
+    first = fit(small_training_set[: len(small_training_set)], [], ["Hello, the parcel is late again."])
+    assert np.array_equal(again.weights, first.weights)
+    assert again.words.vocabulary == first.words.vocabulary
+
+
+def test_save_load_round_trip(small_model: Model, tmp_path: Path, test_examples: list[Example]) -> None:
+    texts = [e.text for e in test_examples[:200]]
+    small_model.save(tmp_path / "m")
+    loaded = load_model(tmp_path / "m")
+    assert [p.to_dict() for p in loaded.classify_many(texts)] == [p.to_dict() for p in small_model.classify_many(texts)]
+
+
+def test_save_replaces_an_existing_model(small_model: Model, tmp_path: Path) -> None:
+    small_model.save(tmp_path / "m")
+    small_model.save(tmp_path / "m")
+    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["arrays.npz", "model.json", "vocabulary.json"]
+    assert [p.name for p in tmp_path.iterdir()] == ["m"]
+
+
+@pytest.fixture()
+def model_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "model"
+    shutil.copytree(default_model_path(), target)
+    return target
+
+
+def test_corrupted_file_is_named(model_copy: Path) -> None:
+    data = (model_copy / "arrays.npz").read_bytes()
+    (model_copy / "arrays.npz").write_bytes(data[: len(data) // 2])
+    with pytest.raises(ModelError, match=r"arrays\.npz: checksum differs"):
+        load_model(model_copy)
+
+
+def test_missing_file_is_named(model_copy: Path) -> None:
+    (model_copy / "vocabulary.json").unlink()
+    with pytest.raises(ModelError, match=r"vocabulary\.json: missing"):
+        load_model(model_copy)
+
+
+def test_incompatible_version_says_retrain(model_copy: Path) -> None:
+    meta = json.loads((model_copy / "model.json").read_text())
+    meta["format_version"] = 99
+    (model_copy / "model.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match="model format 99.*Retrain"):
+        load_model(model_copy)
+
+
+def test_not_a_model_directory(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="no such model directory"):
+        load_model(tmp_path / "nowhere")
+    with pytest.raises(ModelError, match=r"model\.json: missing"):
+        load_model(tmp_path)
+
+
+def test_pickled_arrays_are_refused(model_copy: Path) -> None:
+    """A model file cannot run code: an object (pickled) array is rejected even with a matching checksum."""
+    import hashlib
+
+    with np.load(model_copy / "arrays.npz") as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    arrays["bias"] = np.array([object()] * len(arrays["bias"]), dtype=object)
+    np.savez(model_copy / "arrays.npz", **arrays)
+    meta = json.loads((model_copy / "model.json").read_text())
+    meta["files"]["arrays.npz"] = hashlib.sha256((model_copy / "arrays.npz").read_bytes()).hexdigest()
+    (model_copy / "model.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match="cannot load the model"):
+        load_model(model_copy)
+
+
+def test_bundled_model_matches_the_corpus() -> None:
+    """Retrain models/default (see README) whenever corpora/ changes."""
+    files = [f for split in find_corpus_files([CORPORA]).values() for f in split]
+    meta = read_metadata()
+    assert meta["corpus"]["sha256"] == corpus_sha256(files), "models/default is stale: retrain it from corpora/"
+
+
+def test_bundled_model_metadata_is_complete() -> None:
+    meta = read_metadata()
+    for key in ("package_version", "sklearn_version", "languages", "labels", "corpus", "metrics", "command"):
+        assert key in meta
+    assert meta["languages"] == ["cs", "sk", "fr", "zh"]
+    assert meta["labels"]["dimensions"] == list(DIMENSIONS)
+    assert set(meta["metrics"]) == {"overall", "cs", "sk", "fr", "zh"}
+
+
+def test_bundled_model_is_small() -> None:
+    size = sum(f.stat().st_size for f in default_model_path().iterdir())
+    assert size < 30 * 1024 * 1024
+
+
+def test_classify_path_needs_no_scikit_learn() -> None:
+    code = (
+        "import sys, classifier\n"
+        "p = classifier.classify('Objednávka přišla pozdě.')\n"
+        "assert p.lang == 'cs', p\n"
+        "bad = [m for m in ('sklearn', 'scipy', 'jieba') if m in sys.modules]\n"
+        "assert not bad, bad\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+
+
+MIXED = [
+    # (text, lang, {dimension: sentiment} that must be among the predicted dimensions)
+    ("Personál byl moc milý, ale ceny jsou naprosto šílené.", "cs", {"empathy": "positive", "price": "negative"}),
+    ("Le serveur était adorable mais les prix sont du vol.", "fr", {"empathy": "positive", "price": "negative"}),
+    ("服务员态度很好，但是价格太贵了。", "zh", {"empathy": "positive", "price": "negative"}),
+]
+
+
+@pytest.mark.parametrize(("text", "lang", "expected"), MIXED)
+def test_each_dimension_gets_its_own_sentiment(text: str, lang: str, expected: dict[str, str]) -> None:
+    prediction = load_model().classify(text, lang)  # type: ignore[arg-type]
+    found = {d.dimension: d.sentiment for d in prediction.dimensions}
+    assert {d: found.get(d) for d in expected} == expected
