@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import shlex
 import sys
@@ -69,12 +70,27 @@ def _read_inputs(args: argparse.Namespace) -> Any:
     """All records of all inputs, streaming; notes (an assumed encoding) go to stderr as they arise."""
     from .io import read_records
 
+    from .pii import mask_pii
+
     notes: list[str] = []
+    skipped = 0
     for path in args.inputs:
-        for record in read_records(path, args.text_column, args.id_column, args.encoding, notes):
+        records = read_records(path, args.text_column, args.id_column, args.encoding, notes,
+                               no_header=args.no_header, on_error=args.on_error, sheet=args.sheet)
+        for record in records:
             while notes:
-                _warn("warning: " + notes.pop(0))
+                note = notes.pop(0)
+                skipped += note.endswith("Skipped.")
+                _warn("warning: " + note)
+            if args.mask_pii:
+                record = dataclasses.replace(record, text=mask_pii(record.text))
             yield record
+        for note in notes:
+            skipped += note.endswith("Skipped.")
+            _warn("warning: " + note)
+        notes.clear()
+    if skipped:
+        _warn(f"{skipped} row(s) skipped (--on-error skip).")
 
 
 def _weights(args: argparse.Namespace) -> Any:
@@ -193,6 +209,15 @@ def _corpus_check(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_ERROR
 
 
+def _input_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-header", action="store_true", help="CSV/XLSX without a header row (columns are 1, 2, ...)")
+    p.add_argument("--sheet", help="sheet of an .xlsx file (default: the first)")
+    p.add_argument("--on-error", choices=("fail", "skip"), default="fail",
+                   help="a row that cannot be read stops the run (fail, default) or is reported and left out (skip)")
+    p.add_argument("--mask-pii", action="store_true",
+                   help="replace e-mails, phone numbers, IBANs and card numbers in the text written out")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="feedback",
@@ -203,8 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    p = commands.add_parser("classify", help="label every text of CSV/TSV, JSONL or text files (- for stdin)")
+    p = commands.add_parser("classify", help="label every text of CSV/TSV, JSONL, XLSX or text files (- for stdin)")
     p.add_argument("inputs", nargs="+", metavar="INPUT")
+    _input_options(p)
     p.add_argument("-o", "--output", help="output file (default stdout); written atomically, never an input")
     p.add_argument("--format", choices=("jsonl", "csv", "table"), help="default jsonl, or csv for -o *.csv")
     p.add_argument("--text-column", help="column (CSV) or field (JSONL, dots for nesting) holding the text")
@@ -240,6 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--model", help="model directory (default: the bundled model)")
         p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
         p.add_argument("--encoding", help="input encoding (default: detected)")
+        _input_options(p)
         p.set_defaults(run=run)
 
     p = commands.add_parser("train", help="train a model on corpus directories or .jsonl/.csv files")

@@ -21,11 +21,13 @@ CHAR_RANGE = (3, 5)
 ZH_CHAR_RANGE = (1, 3)
 _HAN = re.compile(r"[\u3400-\u9fff]")
 
+#: Words that turn a sentence ("but"); a clause starts after them, without them: in our corpus a text with
+#: "ale" / "mais" / "但是" is often a balanced, neutral one, so leaving the word in pulls every clause to neutral.
+_TURNS = r"ale|avšak|však|jenže|ibaže|no|mais|cependant|pourtant|par contre|but"
+_ZH_TURNS = r"但是|可是|不过|然而|但|却"
 #: Where a text splits into clauses for per-dimension sentiment: sentence ends, and words that turn it.
 _CLAUSE_BREAK = re.compile(
-    r"[.!?;\n。！？；，]+|\s[-–—]\s"
-    r"|,?\s+(?=(?:ale|avšak|však|jenže|ibaže|no|mais|cependant|pourtant|par contre|but)\b)"
-    r"|(?=但是|可是|不过|然而|却|就是)",
+    rf"[.!?;\n。！？；，]+|\s[-–—]\s|,?\s+(?:{_TURNS})\b,?|(?:{_ZH_TURNS})",
     re.IGNORECASE,
 )
 

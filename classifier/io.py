@@ -9,10 +9,11 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import json
 import sys
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -27,6 +28,12 @@ TEXT_COLUMNS = (
 )
 ID_COLUMNS = ("id", "review_id", "ticket", "ticket_id", "cislo", "编号")
 SAMPLE_BYTES = 64 * 1024
+#: Encodings other than UTF-8/16 that exports in our markets come in: Czech and Slovak Windows and ISO,
+#: French Windows and ISO, mainland Chinese and Taiwan / Hong Kong.
+LEGACY_ENCODINGS = ("cp1250", "iso8859_2", "cp1252", "iso8859_15", "gb18030", "big5", "utf_16")
+_SLAVIC_ONLY = frozenset("čďěňřšťůžľĺôŕäČĎĚŇŘŠŤŮŽĽĹÔŔÄ")
+_FRENCH_ONLY = frozenset("àâæèêëîïœùûüÿçÀÂÆÈÊËÎÏŒÙÛÜŸÇ")
+_OUR_LETTERS = frozenset("áčďéěíňóřšťúůýžäľĺôŕÁČĎÉĚÍŇÓŘŠŤÚŮÝŽÄĽĹÔŔàâæçèêëîïœùûüÿÀÂÆÇÈÊËÎÏŒÙÛÜŸ€")
 DELIMITERS = ",;\t|"
 
 
@@ -69,10 +76,27 @@ def detect_encoding(sample: bytes, name: str) -> tuple[str, str | None]:
             return "utf-8", None
     from charset_normalizer import from_bytes
 
-    best = from_bytes(sample).best()
-    if best is None:
+    candidates = [m for m in from_bytes(sample, cp_isolation=list(LEGACY_ENCODINGS))]
+    if not candidates:
         raise InputError(f"{name}: not a text file (no encoding fits); is it binary? Give a CSV, JSONL or text file.")
-    return best.encoding, f"{name}: not UTF-8; read as {best.encoding} (override with --encoding)."
+    least_chaos = min(m.chaos for m in candidates)
+    best = max((m for m in candidates if m.chaos <= least_chaos + 0.01), key=lambda m: _letter_score(str(m)))
+    encoding = codecs.lookup(best.encoding).name
+    return encoding, f"{name}: not UTF-8; read as {encoding} (override with --encoding)."
+
+
+def _letter_score(text: str) -> int:
+    """How much a decoding looks like our languages: letters of cs/sk/fr and CJK count, odd symbols cost,
+    and so does mixing Czech/Slovak-only with French-only letters (cp1250 reads French "è" as "č")."""
+    score = slavic = french = 0
+    for c in text:
+        if c in _OUR_LETTERS or "\u4e00" <= c <= "\u9fff":
+            score += 1
+            slavic += c in _SLAVIC_ONLY
+            french += c in _FRENCH_ONLY
+        elif not (c.isascii() or c.isalpha()) or c in "¤¦§¨©ª«¬®¯°±²³´µ¶·¸¹º»¼½¾¿":
+            score -= 2
+    return score - 3 * min(slavic, french)
 
 
 def detect_format(name: str, head: str) -> str:
@@ -97,11 +121,13 @@ def _split_header(line: str) -> list[str]:
     return [line]
 
 
-def open_source(path: str, encoding: str | None = None) -> tuple[Source, IO[str]]:
+def open_source(path: str, encoding: str | None = None, errors: str = "strict") -> tuple[Source, IO[str]]:
     """Open a file (or `-` for stdin) as text, its encoding detected unless given."""
     name = "<stdin>" if path == "-" else path
+    if path != "-" and Path(path).is_dir():
+        raise InputError(f"{path}: is a directory; give the files inside it.")
     try:
-        raw: Any = sys.stdin.buffer.raw if path == "-" else open(path, "rb", buffering=0)  # noqa: SIM115
+        raw: Any = getattr(sys.stdin.buffer, "raw", sys.stdin.buffer) if path == "-" else open(path, "rb", buffering=0)  # noqa: SIM115
     except IsADirectoryError:
         raise InputError(f"{path}: is a directory; give the files inside it.") from None
     except FileNotFoundError:
@@ -120,7 +146,7 @@ def open_source(path: str, encoding: str | None = None) -> tuple[Source, IO[str]
             codecs.lookup(encoding)
         except LookupError:
             raise InputError(f"unknown encoding {encoding!r}; try utf-8, cp1250, iso-8859-2, gb18030 or big5.") from None
-    stream = io.TextIOWrapper(buffered, encoding=encoding, newline="")
+    stream = io.TextIOWrapper(buffered, encoding=encoding, errors=errors, newline="")
     head = sample.decode(encoding, errors="replace")
     source = Source(name, detect_format(name, head), encoding, [note] if note else [])
     return source, stream
@@ -132,16 +158,32 @@ def read_records(
     id_column: str | None = None,
     encoding: str | None = None,
     source_notes: list[str] | None = None,
+    *,
+    no_header: bool = False,
+    on_error: str = "fail",
+    sheet: str | None = None,
 ) -> Iterator[InputRecord]:
-    """Stream the records of one input; `source_notes` collects notes for the user (an assumed encoding)."""
-    source, stream = open_source(path, encoding)
-    if source_notes is not None:
-        source_notes.extend(source.notes)
+    """Stream the records of one input. `source_notes` collects notes for the user (an assumed encoding,
+    rows skipped with on_error="skip"); with on_error="fail" a row that cannot be read raises InputError."""
+    notes = source_notes if source_notes is not None else []
+    if on_error not in ("fail", "skip"):
+        raise ValueError(f"on_error must be 'fail' or 'skip', not {on_error!r}")
+
+    def problem(message: str) -> None:
+        if on_error == "fail":
+            raise InputError(message + " Fix the row, or pass --on-error skip to leave such rows out.")
+        notes.append(message + " Skipped.")
+
+    if Path(path).suffix.lower() in (".xlsx", ".xlsm"):
+        yield from _xlsx_records(path, sheet, text_column, id_column, no_header)
+        return
+    source, stream = open_source(path, encoding, errors="replace" if on_error == "skip" else "strict")
+    notes.extend(source.notes)
     try:
         if source.format in ("csv", "tsv"):
-            yield from _csv_records(source, stream, text_column, id_column)
+            yield from _csv_records(source, stream, text_column, id_column, no_header, problem)
         elif source.format == "jsonl":
-            yield from _jsonl_records(source, stream, text_column or "text", id_column or "id")
+            yield from _jsonl_records(source, stream, text_column or "text", id_column or "id", problem)
         else:
             for row, line in enumerate(stream, 1):
                 text = line.rstrip("\r\n")
@@ -150,36 +192,88 @@ def read_records(
     except UnicodeDecodeError as exc:
         raise InputError(
             f"{source.name}: bytes that are not {source.encoding} ({exc.reason}); try --encoding cp1250, "
-            "iso-8859-2, gb18030 or big5."
+            "iso-8859-2, gb18030 or big5, or --on-error skip to replace them."
         ) from None
     finally:
         if path != "-":
             stream.close()
 
 
-def _csv_records(source: Source, stream: IO[str], text_column: str | None, id_column: str | None) -> Iterator[InputRecord]:
+def _csv_records(
+    source: Source, stream: IO[str], text_column: str | None, id_column: str | None, no_header: bool,
+    problem: Callable[[str], None],
+) -> Iterator[InputRecord]:
     sample = stream.read(SAMPLE_BYTES)
-    rest = stream
     delimiter = "\t" if source.format == "tsv" else _sniff_delimiter(sample)
-    reader = csv.reader(_chain(sample, rest), delimiter=delimiter)
-    try:
-        header = next(reader)
-    except StopIteration:
-        return
-    header = [h.lstrip("\ufeff").strip() for h in header]
+    reader = csv.reader(_chain(sample, stream), delimiter=delimiter)
+    if no_header:
+        first_rows = list(itertools.islice(csv.reader(io.StringIO(sample), delimiter=delimiter), 50))
+        width = max((len(r) for r in first_rows), default=1)
+        header = [str(i + 1) for i in range(width)]
+        if text_column is None:  # the column with the longest texts
+            text_column = max(header, key=lambda c: sum(len(r[int(c) - 1]) for r in first_rows if len(r) >= int(c)))
+    else:
+        try:
+            header = [h.lstrip("\ufeff").strip() for h in next(reader)]
+        except StopIteration:
+            return
     text_at = _column(source.name, header, text_column, TEXT_COLUMNS, "--text-column")
     id_at = _column(source.name, header, id_column, ID_COLUMNS, "--id-column", required=id_column is not None)
-    for row, values in enumerate(reader, 2):
+    assert text_at is not None
+    for values in reader:
         if not values:
             continue
         if len(values) <= text_at:
-            raise InputError(
-                f"{source.name}, row {row}: {len(values)} fields but the text is column {text_at + 1} "
+            problem(
+                f"{source.name}, row {reader.line_num}: {len(values)} field(s) but the text is column {text_at + 1} "
                 f"('{header[text_at]}'); check the delimiter or quoting of that row."
             )
+            continue
         fields = dict(zip(header, values))
         record_id = values[id_at] if id_at is not None and id_at < len(values) else None
-        yield InputRecord(source.name, row, values[text_at], record_id, fields)
+        yield InputRecord(source.name, _start_line(reader, values), values[text_at], record_id, fields)
+
+
+def _start_line(reader: Any, values: list[str]) -> int:
+    """The file line on which a CSV record starts (a quoted field may span several lines)."""
+    return int(reader.line_num) - sum(v.count("\n") for v in values)
+
+
+def _xlsx_records(path: str, sheet: str | None, text_column: str | None, id_column: str | None, no_header: bool) -> Iterator[InputRecord]:
+    """Rows of an Excel sheet (the first, or `sheet`), read in streaming mode by openpyxl."""
+    try:
+        from openpyxl import load_workbook
+    except ImportError:  # pragma: no cover - declared dependency
+        raise InputError("reading .xlsx needs openpyxl: pip install openpyxl") from None
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file.") from None
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise InputError(f"{path}: not a readable Excel workbook ({exc}).") from None
+    try:
+        if sheet is not None and sheet not in book.sheetnames:
+            raise InputError(f"{path}: no sheet '{sheet}'; sheets are {', '.join(book.sheetnames)}. Use --sheet.")
+        rows = book[sheet or book.sheetnames[0]].iter_rows(values_only=True)
+        first = next(rows, None)
+        if first is None:
+            return
+        if no_header:
+            header = [str(i + 1) for i in range(len(first))]
+            rows = itertools.chain([first], rows)
+        else:
+            header = ["" if h is None else str(h).strip() for h in first]
+        text_at = _column(path, header, text_column, TEXT_COLUMNS, "--text-column")
+        id_at = _column(path, header, id_column, ID_COLUMNS, "--id-column", required=id_column is not None)
+        assert text_at is not None
+        for number, values in enumerate(rows, 1 if no_header else 2):
+            cells = ["" if v is None else str(v) for v in values]
+            if not any(cells) or len(cells) <= text_at:
+                continue
+            record_id = cells[id_at] if id_at is not None and id_at < len(cells) else None
+            yield InputRecord(path, number, cells[text_at], record_id, dict(zip(header, cells)))
+    finally:
+        book.close()
 
 
 def _chain(head: str, rest: IO[str]) -> Iterator[str]:
@@ -231,22 +325,25 @@ def _column(name: str, header: list[str], wanted: str | None, known: tuple[str, 
     raise InputError(f"{name}: no text column found; columns are {columns}. Use {option} with one of them.")
 
 
-def _jsonl_records(source: Source, stream: IO[str], text_field: str, id_field: str) -> Iterator[InputRecord]:
+def _jsonl_records(
+    source: Source, stream: IO[str], text_field: str, id_field: str, problem: Callable[[str], None]
+) -> Iterator[InputRecord]:
     for row, line in enumerate(stream, 1):
         if not line.strip():
             continue
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise InputError(f"{source.name}, line {row}: not valid JSON ({exc.msg}); fix or remove that line.") from None
+            problem(f"{source.name}, line {row}: not valid JSON ({exc.msg}).")
+            continue
         if not isinstance(obj, dict):
-            raise InputError(f"{source.name}, line {row}: expected a JSON object with a '{text_field}' field.")
+            problem(f"{source.name}, line {row}: expected a JSON object with a '{text_field}' field.")
+            continue
         text = _get_path(obj, text_field)
         if not isinstance(text, str):
             keys = ", ".join(obj) or "none"
-            raise InputError(
-                f"{source.name}, line {row}: no text in field '{text_field}'; fields are {keys}. Use --text-column."
-            )
+            problem(f"{source.name}, line {row}: no text in field '{text_field}'; fields are {keys}. Use --text-column.")
+            continue
         record_id = _get_path(obj, id_field)
         yield InputRecord(source.name, row, text, None if record_id is None else str(record_id), obj)
 

@@ -125,4 +125,5 @@ def train_language_identifier(texts: Sequence[str], labels: Sequence[str], alpha
     counts = np.bincount(buckets * len(classes) + targets[owners], minlength=BUCKETS * len(classes))
     smoothed = counts.reshape(BUCKETS, len(classes)) + alpha
     log_probs = np.log(smoothed / smoothed.sum(axis=0, keepdims=True))
-    return LanguageIdentifier(log_probs, classes)
+    # stored as float16 (half the size); rounded here too, so a model scores the same before and after saving
+    return LanguageIdentifier(log_probs.astype(np.float16), classes)

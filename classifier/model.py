@@ -32,6 +32,13 @@ FILES = ("model.json", "arrays.npz", "vocabulary.json")
 _SENT = slice(0, 3)
 _INTENT = slice(3, 6)
 _DIMS = slice(6, 6 + len(DIMENSIONS))
+#: A dimension's sentiment blends the clause that speaks of it most with the whole text (chosen on dev:
+#: clauses alone are noisy where all aspects agree, the text alone misses "X good, but Y bad"). Where the
+#: whole text reads neutral (a balanced "X good, but Y bad", by LABELS.md) the clause decides alone.
+CLAUSE_WEIGHT = 0.4
+#: What a text with fewer than two letters gets ("", "👍", "?"): uniform sentiment and intent, `general` at
+#: zero confidence, so that it is visibly unclassified rather than guessed.
+UNINFORMATIVE = np.array([1 / 3] * 6 + [0.0] * len(DIMENSIONS))
 
 
 @dataclass(frozen=True)
@@ -94,6 +101,8 @@ class Model:
         items = self._identify(texts, langs)
         rows = self.features(items)
         probabilities = self._probabilities(rows)
+        uninformative = [sum(c.isalpha() for c in t) < 2 for t in texts]
+        probabilities[np.array(uninformative, dtype=bool)] = UNINFORMATIVE
         dimensions = self._dimensions(items, probabilities)
         evidence = self._evidence(items, rows, probabilities) if explain else None
         predictions = []
@@ -168,9 +177,9 @@ class Model:
         dim_probs = probabilities[:, _DIMS]
         overall = probabilities[:, _SENT].argmax(axis=1)
         chosen: list[list[int]] = []
-        for row, threshold in zip(dim_probs, [self.thresholds] * len(items)):
-            order = [int(d) for d in np.argsort(-row, kind="stable") if row[d] >= threshold[d]]
-            chosen.append(order or [int(row.argmax())])
+        for row in dim_probs:
+            order = [int(d) for d in np.argsort(-row, kind="stable") if row[d] >= self.thresholds[d] and row[d] > 0]
+            chosen.append(order or [int(row.argmax()) if row.any() else DIMENSIONS.index("general")])
         sentiments = [{d: int(overall[i]) for d in dims} for i, dims in enumerate(chosen)]
         clause_items: list[_Text] = []
         owners: list[int] = []
@@ -186,7 +195,10 @@ class Model:
             for i in sorted(set(owners)):
                 rows = clause_probs[owner_array == i]
                 for d in chosen[i]:
-                    sentiments[i][d] = int(rows[int(rows[:, _DIMS][:, d].argmax()), _SENT].argmax())
+                    clause = rows[int(rows[:, _DIMS][:, d].argmax()), _SENT]
+                    text = probabilities[i, _SENT]
+                    weight = 1.0 if SENTIMENTS[int(text.argmax())] == "neutral" else CLAUSE_WEIGHT
+                    sentiments[i][d] = int((weight * clause + (1 - weight) * text).argmax())
         return [
             tuple(
                 DimensionScore(DIMENSIONS[d], round(float(dim_probs[i, d]), 4), SENTIMENTS[sentiments[i][d]])

@@ -16,7 +16,7 @@ from classifier.cli import build_parser, main
 from .conftest import CORPORA, EXAMPLE_CSV
 
 RECORD_FIELDS = ["id", "text", "lang", "lang_score", "sentiment", "sentiment_scores", "dimensions", "intent",
-                 "intent_scores", "fields"]
+                 "intent_scores", "fields", "satisfaction", "loyalty_risk", "risk_level", "reasons"]
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
