@@ -96,14 +96,11 @@ def risk_level(risk: float) -> str:
 
 
 def _dimension_values(record: Mapping[str, Any]) -> dict[str, float]:
-    """Each dimension's sentiment value in [-1, 1]: the text's expected value where the dimension shares
-    the text's sentiment, else the dimension's own label (+1, 0, -1)."""
+    """Each dimension's sentiment value in [-1, 1]: half its own label (+1, 0, -1), half the text's expected
+    value P(positive) - P(negative), so that both the dimension's label and the model's confidence count."""
     scores = record["sentiment_scores"]
     overall = scores["positive"] - scores["negative"]
-    return {
-        d["dimension"]: overall if d["sentiment"] == record["sentiment"] else SENTIMENT_VALUE[d["sentiment"]]
-        for d in record["dimensions"]
-    }
+    return {d["dimension"]: 0.5 * SENTIMENT_VALUE[d["sentiment"]] + 0.5 * overall for d in record["dimensions"]}
 
 
 def satisfaction(record: Mapping[str, Any], weights: Weights = Weights()) -> tuple[float, dict[str, float]]:

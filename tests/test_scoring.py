@@ -27,15 +27,15 @@ def record(sentiment: str = "negative", scores: tuple[float, float, float] = (0.
 
 
 def test_satisfaction_single_dimension() -> None:
-    # one dimension that shares the text's sentiment: 50 + 50 * (P(pos) - P(neg)) = 50 + 50 * -0.7
-    assert satisfaction(record()) == (15.0, {"reliability": 15.0})
+    # value = 0.5 * label (-1) + 0.5 * (P(pos) - P(neg)) = -0.5 - 0.35 = -0.85; 50 + 50 * -0.85
+    assert satisfaction(record()) == (7.5, {"reliability": 7.5})
 
 
 def test_satisfaction_mixed_dimensions_weighted_by_importance() -> None:
     r = record("positive", (0.8, 0.1, 0.1), (("empathy", 1.0, "positive"), ("price", 1.0, "negative")))
-    # empathy takes the text's value 0.7, price its own label -1; weights 16 and 15
-    expected = round(50 + 50 * (16 * 0.7 + 15 * -1.0) / 31, 1)
-    assert satisfaction(r) == (expected, {"empathy": 85.0, "price": 0.0})
+    # empathy 0.5 + 0.35 = 0.85, price -0.5 + 0.35 = -0.15; importance 16 and 15
+    expected = round(50 + 50 * (16 * 0.85 + 15 * -0.15) / 31, 1)
+    assert satisfaction(r) == (expected, {"empathy": 92.5, "price": 42.5})
 
 
 def test_loyalty_risk_exact() -> None:
