@@ -24,13 +24,14 @@ def _warn(message: str) -> None:
 
 
 class _Progress:
-    """Rows done, rate and elapsed time on stderr, only when stderr is a terminal."""
+    """Rows done, rate and time left on stderr, only when stderr is a terminal."""
 
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled and sys.stderr.isatty()
+    def __init__(self, inputs: Sequence[str] = ()) -> None:
+        self.enabled = sys.stderr.isatty()
         self.start = time.monotonic()
         self.last = 0.0
         self.rows = 0
+        self.total = _count_lines(inputs) if self.enabled else 0
 
     def step(self, rows: int = 1) -> None:
         self.rows += rows
@@ -38,11 +39,25 @@ class _Progress:
         if self.enabled and now - self.last > 0.2:
             self.last = now
             rate = self.rows / max(now - self.start, 1e-9)
-            print(f"\r{self.rows:,} rows  {rate:,.0f} rows/s  {now - self.start:.0f} s", end="", file=sys.stderr)
+            line = f"{self.rows:,} rows  {rate:,.0f} rows/s  {now - self.start:.0f} s"
+            if self.total > self.rows:
+                line = f"{self.rows:,} / ~{self.total:,} rows  {rate:,.0f} rows/s  ~{(self.total - self.rows) / rate:.0f} s left"
+            print(f"\r{line}\033[K", end="", file=sys.stderr)
 
     def done(self) -> None:
         if self.enabled:
             print(file=sys.stderr)
+
+
+def _count_lines(inputs: Sequence[str]) -> int:
+    """Lines in the input files (an estimate of the rows, for the time left); 0 for stdin or Excel."""
+    total = 0
+    for path in inputs:
+        if path == "-" or not Path(path).is_file() or Path(path).suffix.lower() in (".xlsx", ".xlsm"):
+            return 0
+        with open(path, "rb") as handle:
+            total += sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
+    return total
 
 
 def _classify(args: argparse.Namespace) -> int:
@@ -51,7 +66,7 @@ def _classify(args: argparse.Namespace) -> int:
 
     fmt = args.format or ("csv" if args.output and args.output.lower().endswith(".csv") else "jsonl")
 
-    progress = _Progress(True)
+    progress = _Progress(args.inputs)
     weights = _weights(args)
     with open_output(args.output, args.inputs) as stream:
         writer = RecordWriter(stream, fmt, raw_csv=args.raw_csv)
@@ -104,7 +119,7 @@ def _scored_report(args: argparse.Namespace) -> tuple[Any, list[dict[str, Any]]]
     from .batch import scored_records
 
     weights = _weights(args)
-    progress = _Progress(True)
+    progress = _Progress(args.inputs)
     records = []
     for _, scored in scored_records(_read_inputs(args), args.model, args.lang, args.jobs, weights):
         records.append(scored)

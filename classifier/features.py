@@ -9,8 +9,8 @@ Two blocks, each L2-normalised on its own, so that the many character n-grams do
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -20,17 +20,6 @@ import numpy as np
 CHAR_RANGE = (3, 5)
 ZH_CHAR_RANGE = (1, 3)
 _HAN = re.compile(r"[\u3400-\u9fff]")
-
-#: Words that turn a sentence ("but"); a clause starts after them, without them: in our corpus a text with
-#: "ale" / "mais" / "但是" is often a balanced, neutral one, so leaving the word in pulls every clause to neutral.
-_TURNS = r"ale|avšak|však|jenže|ibaže|no|mais|cependant|pourtant|par contre|but"
-_ZH_TURNS = r"但是|可是|不过|然而|但|却"
-#: Where a text splits into clauses for per-dimension sentiment: sentence ends, and words that turn it.
-_CLAUSE_BREAK = re.compile(
-    rf"[.!?;\n。！？；，]+|\s[-–—]\s|,?\s+(?:{_TURNS})\b,?|(?:{_ZH_TURNS})",
-    re.IGNORECASE,
-)
-
 
 def word_features(tokens: Sequence[str]) -> list[str]:
     """Unigrams and bigrams of the tokens."""
@@ -50,18 +39,6 @@ def char_features(tokens: Sequence[str]) -> list[str]:
         for n in range(low, high + 1):
             features.extend("c:" + framed[i : i + n] for i in range(len(framed) - n + 1))
     return features
-
-
-def split_clauses(text: str) -> list[str]:
-    """Clauses of a text, for giving each dimension its own sentiment; short fragments join their neighbour."""
-    parts = [p.strip() for p in _CLAUSE_BREAK.split(text) if p and p.strip()]
-    clauses: list[str] = []
-    for part in parts:
-        if clauses and (len(part) < 8 and not _HAN.search(part) or len(part) < 3):
-            clauses[-1] += " " + part
-        else:
-            clauses.append(part)
-    return clauses
 
 
 @dataclass(frozen=True)
@@ -93,23 +70,19 @@ class TfidfTransform:
         return self.transform_indices([[vocabulary[f] for f in doc if f in vocabulary] for doc in documents])
 
     def transform_indices(self, documents: Sequence[Sequence[int]]) -> SparseRows:
-        """`transform` for documents already given as vocabulary indices (repeats count)."""
+        """`transform` for documents already given as vocabulary indices (repeats count); counted for the
+        whole batch at once with numpy rather than document by document."""
+        lengths = np.fromiter((len(d) for d in documents), dtype=np.int64, count=len(documents))
+        flat = np.fromiter(itertools.chain.from_iterable(documents), dtype=np.int64, count=int(lengths.sum()))
+        rows = np.repeat(np.arange(len(documents), dtype=np.int64), lengths)
+        keys, counts = np.unique(rows * len(self.idf) + flat, return_counts=True)
+        row_of, columns = np.divmod(keys, len(self.idf)) if len(self.idf) else (keys, keys)
         indptr = np.zeros(len(documents) + 1, dtype=np.int64)
-        indices: list[int] = []
-        counts: list[int] = []
-        for row, columns in enumerate(documents):
-            known = Counter(columns)
-            indices.extend(known.keys())
-            counts.extend(known.values())
-            indptr[row + 1] = len(indices)
-        columns_array = np.array(indices, dtype=np.int64)
-        data = (1.0 + np.log(np.array(counts, dtype=np.float64))) * self.idf[columns_array]
-        lengths = np.diff(indptr)
-        norms = np.ones(len(documents))
-        nonempty = lengths > 0
-        if len(data):
-            norms[nonempty] = np.sqrt(np.add.reduceat(data**2, indptr[:-1][nonempty]))
-        return SparseRows(indptr, columns_array + self.offset, data / np.repeat(norms, lengths))
+        np.cumsum(np.bincount(row_of, minlength=len(documents)), out=indptr[1:])
+        data = (1.0 + np.log(counts.astype(np.float64))) * self.idf[columns]
+        norms = np.sqrt(np.bincount(row_of, weights=data**2, minlength=len(documents)))
+        norms[norms == 0] = 1.0
+        return SparseRows(indptr, columns + self.offset, data / norms[row_of])
 
     def char_indices(self, tokens: Sequence[str]) -> list[int]:
         """Indices of the known character n-grams of the tokens; each token's are computed once and cached."""

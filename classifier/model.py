@@ -10,6 +10,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ModelError
-from .features import SparseRows, TfidfTransform, hstack, linear_scores, split_clauses, word_features
+from .features import SparseRows, TfidfTransform, hstack, linear_scores, word_features
 from .labels import DIMENSIONS, INTENTS, SENTIMENTS, Lang
 from .langid import LanguageIdentifier
 from .records import DimensionScore, Prediction
@@ -36,9 +37,10 @@ _DIMS = slice(6, 6 + len(DIMENSIONS))
 #: clauses alone are noisy where all aspects agree, the text alone misses "X good, but Y bad"). Where the
 #: whole text reads neutral (a balanced "X good, but Y bad", by LABELS.md) the clause decides alone.
 CLAUSE_WEIGHT = 0.4
-#: What a text with fewer than two letters gets ("", "👍", "?"): uniform sentiment and intent, `general` at
-#: zero confidence, so that it is visibly unclassified rather than guessed.
-UNINFORMATIVE = np.array([1 / 3] * 6 + [0.0] * len(DIMENSIONS))
+#: What a text with fewer than two letters gets ("", "👍", "?"): even sentiment and intent scores (ties
+#: broken toward neutral and none), `general` at zero confidence: visibly unclassified rather than guessed.
+_TWO_LETTERS = re.compile(r"[^\W\d_].*?[^\W\d_]", re.DOTALL)
+UNINFORMATIVE = np.array([0.3333, 0.3334, 0.3333, 0.3333, 0.3333, 0.3334] + [0.0] * len(DIMENSIONS))
 
 
 @dataclass(frozen=True)
@@ -99,11 +101,12 @@ class Model:
         """Labels of many texts, in order. A language given in `langs` is used as is; None is detected.
         With `explain`, each prediction carries the words that pushed its labels most (`evidence`)."""
         items = self._identify(texts, langs)
-        rows = self.features(items)
+        tokens, clauses = self._tokenize(items)
+        rows = self._rows(tokens)
         probabilities = self._probabilities(rows)
-        uninformative = [sum(c.isalpha() for c in t) < 2 for t in texts]
-        probabilities[np.array(uninformative, dtype=bool)] = UNINFORMATIVE
-        dimensions = self._dimensions(items, probabilities)
+        uninformative = np.fromiter((_TWO_LETTERS.search(t) is None for t in texts), dtype=bool, count=len(texts))
+        probabilities[uninformative] = UNINFORMATIVE
+        dimensions = self._dimensions(clauses, probabilities)
         evidence = self._evidence(items, rows, probabilities) if explain else None
         predictions = []
         for i, (item, probs) in enumerate(zip(items, probabilities)):
@@ -145,15 +148,22 @@ class Model:
             for i, (text, lang) in enumerate(zip(texts, given))
         ]
 
-    def features(self, items: Sequence[_Text]) -> SparseRows:
-        """The TF-IDF rows of texts, each tokenised once by its language's tokeniser."""
-        tokens = [get_tokenizer(item.lang)(item.text) for item in items]
+    def _tokenize(self, items: Sequence[_Text]) -> tuple[list[list[str]], list[list[list[str]]]]:
+        """Each text tokenised once by its language's tokeniser: its tokens, and its clauses' tokens."""
+        pairs = [get_tokenizer(item.lang).with_clauses(item.text) for item in items]
+        return [p[0] for p in pairs], [p[1] for p in pairs]
+
+    def _rows(self, token_lists: Sequence[Sequence[str]]) -> SparseRows:
         return hstack(
             [
-                self.words.transform([word_features(t) for t in tokens]),
-                self.chars.transform_indices([self.chars.char_indices(t) for t in tokens]),
+                self.words.transform([word_features(t) for t in token_lists]),
+                self.chars.transform_indices([self.chars.char_indices(t) for t in token_lists]),
             ]
         )
+
+    def features(self, items: Sequence[_Text]) -> SparseRows:
+        """The TF-IDF rows of texts."""
+        return self._rows(self._tokenize(items)[0])
 
     def probabilities(self, items: Sequence[_Text]) -> np.ndarray:
         """Per text: 3 sentiment, 3 intent and 8 dimension probabilities, in the order of labels.py."""
@@ -167,12 +177,12 @@ class Model:
         probs[:, _DIMS] = _sigmoid(scores[:, _DIMS])
         return probs
 
-    def _dimensions(self, items: Sequence[_Text], probabilities: np.ndarray) -> list[tuple[DimensionScore, ...]]:
+    def _dimensions(self, clauses: Sequence[Sequence[list[str]]], probabilities: np.ndarray) -> list[tuple[DimensionScore, ...]]:
         """Per text: dimensions over their thresholds, best first (at least one), each with its own sentiment.
 
-        A text with several dimensions is split into clauses; each dimension takes the sentiment of the clause
-        that speaks of it most ("staff lovely, but prices a robbery": empathy positive, price negative).
-        All clauses of a batch go through the model in one call.
+        For a text with several dimensions and clauses, each dimension takes the sentiment of the clause
+        that speaks of it most, blended with the whole text's ("staff lovely, but prices a robbery": empathy
+        positive, price negative). All clauses of a batch go through the model in one call.
         """
         dim_probs = probabilities[:, _DIMS]
         overall = probabilities[:, _SENT].argmax(axis=1)
@@ -181,16 +191,14 @@ class Model:
             order = [int(d) for d in np.argsort(-row, kind="stable") if row[d] >= self.thresholds[d] and row[d] > 0]
             chosen.append(order or [int(row.argmax()) if row.any() else DIMENSIONS.index("general")])
         sentiments = [{d: int(overall[i]) for d in dims} for i, dims in enumerate(chosen)]
-        clause_items: list[_Text] = []
+        clause_tokens: list[list[str]] = []
         owners: list[int] = []
-        for i, item in enumerate(items):
-            if len(chosen[i]) > 1:
-                clauses = split_clauses(item.text)
-                if len(clauses) > 1:
-                    clause_items.extend(_Text(c, item.lang, item.lang_score) for c in clauses)
-                    owners.extend([i] * len(clauses))
-        if clause_items:
-            clause_probs = self.probabilities(clause_items)
+        for i, text_clauses in enumerate(clauses):
+            if len(chosen[i]) > 1 and len(text_clauses) > 1:
+                clause_tokens.extend(text_clauses)
+                owners.extend([i] * len(text_clauses))
+        if clause_tokens:
+            clause_probs = self._probabilities(self._rows(clause_tokens))
             owner_array = np.array(owners)
             for i in sorted(set(owners)):
                 rows = clause_probs[owner_array == i]

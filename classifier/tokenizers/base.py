@@ -15,22 +15,36 @@ URL, EMAIL, PHONE, ORDER, NUM = "_url_", "_email_", "_phone_", "_order_", "_num_
 #: The marker put in front of a negated word: "ne_doporuc", "ne_terribl". Chinese uses its negator instead.
 NEG = "ne_"
 
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'", "\u02bc": "'"})
-_MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"(?:https?://|www\.)\S+", re.I), URL),
-    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), EMAIL),
+_APOSTROPHES = ("\u2019", "\u2018", "`", "\u00b4", "\u02bc")
+#: Web and e-mail addresses; tried only on texts with "@", "www." or "http".
+_ADDRESS = re.compile(r"(?P<url>(?:https?://|www\.)\S+)|(?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)", re.IGNORECASE)
+_MAY_ADDRESS = re.compile(r"@|www\.|https?:", re.IGNORECASE)
+#: Numbers, in order of precedence (at one position the first that matches wins); tried only with a digit.
+_NUMBER_PATTERNS = (
     # order, invoice and tracking numbers: "#12345", "CZ2024-0012345", "obj. 2023/0815" ...
-    (re.compile(r"#\s?\w*\d[\w/-]*|\b[a-z]{1,5}[-/]?\d[\d/-]{4,}\w*\b|\b\d{4,}[/-]\d{3,}\b", re.I), ORDER),
+    (ORDER, r"#\s?\w*\d[\w/-]*|\b[a-z]{1,5}[-/]?\d[\d/-]{4,}\w*\b|\b\d{4,}[/-]\d{3,}\b"),
     # phone numbers: an optional +country code and at least nine digits in groups
-    (re.compile(r"(?<![\w+])\+?\d{1,3}[ .-]?\(?\d{2,4}\)?(?:[ .-]?\d{2,4}){2,3}(?!\w)"), PHONE),
-    (re.compile(r"\d{5,}"), ORDER),
-    (re.compile(r"\d+(?:[.,]\d+)?"), NUM),
+    (PHONE, r"(?<![\w+])\+?\d{1,3}[ .-]?\(?\d{2,4}\)?(?:[ .-]?\d{2,4}){2,3}(?!\w)"),
+    (ORDER, r"\d{5,}"),
+    (NUM, r"\d+(?:[.,]\d+)?"),
 )
+_NUMBER = re.compile("|".join(f"(?P<m{i}>{pattern})" for i, (_, pattern) in enumerate(_NUMBER_PATTERNS)), re.IGNORECASE)
+_PLACEHOLDER = {f"m{i}": f" {placeholder} " for i, (placeholder, _) in enumerate(_NUMBER_PATTERNS)}
+_PLACEHOLDER.update(url=f" {URL} ", email=f" {EMAIL} ")
+_DIGIT = re.compile(r"\d")
+
+
+def _mask(match: re.Match[str]) -> str:
+    return _PLACEHOLDER[match.lastgroup or ""]
+
 
 _EMOJI = (
     "\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\u2300-\u23ff\u2190-\u21ff\u3297\u3299\u00a9\u00ae\u203c\u2049"
 )
 _SKIP = "\ufe0f\u200d\U0001f3fb-\U0001f3ff"
+_SKIP_RE = re.compile(f"[{_SKIP}]")
+#: Pieces that end a clause (per-dimension sentiment is read clause by clause).
+CLAUSE_ENDS = frozenset(".;\n…!?。；！？")
 _SPECIALS = (
     r"(?P<mask>_(?:url|email|phone|order|num)_)"
     r"|(?P<emoticon>(?<!\w)[:;=][-']?[()dp/\\|\]\[*]+(?!\w))"
@@ -47,10 +61,16 @@ _SCAN = re.compile(_SPECIALS + r"|(?P<word>[^\W\d_]+(?:'(?=[^\W\d_]))?)")
 
 def prepare(text: str) -> str:
     """NFKC (full-width to half-width, composed accents), lower-case, apostrophes unified, data masked."""
-    text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).lower()
-    text = re.sub(f"[{_SKIP}]", "", text)
-    for pattern, placeholder in _MASKS:
-        text = pattern.sub(f" {placeholder} ", text)
+    text = unicodedata.normalize("NFKC", text).lower()
+    for apostrophe in _APOSTROPHES:
+        if apostrophe in text:
+            text = text.replace(apostrophe, "'")
+    if not text.isascii():
+        text = _SKIP_RE.sub("", text)
+    if _MAY_ADDRESS.search(text):
+        text = _ADDRESS.sub(_mask, text)
+    if _DIGIT.search(text):
+        text = _NUMBER.sub(_mask, text)
     return text
 
 
@@ -102,6 +122,8 @@ class LanguageData:
     scope_breakers: frozenset[str] = frozenset()
     #: elided articles and pronouns: "l'" is dropped, "n'" becomes "ne"
     elisions: Mapping[str, str] = field(default_factory=dict)
+    #: words (as tokens) that turn a sentence: a new clause starts after them ("ale", "mais")
+    turn_words: frozenset[str] = frozenset()
     #: inflectional suffixes, stripped longest first while the stem keeps `min_stem` letters
     suffixes: tuple[str, ...] = ()
     min_stem: int = 3
@@ -129,6 +151,17 @@ class LanguageData:
         return NEG + self.stem(word[len(prefix) :])
 
 
+def merge_clauses(clauses: list[list[str]]) -> list[list[str]]:
+    """Drop empty clauses; a one-token fragment joins the clause before it."""
+    merged: list[list[str]] = []
+    for clause in clauses:
+        if merged and len(clause) < 2:
+            merged[-1].extend(clause)
+        elif clause:
+            merged.append(clause)
+    return merged
+
+
 #: What a word piece becomes: dropped, a negator (opens a scope), or an ordinary token.
 _DROP, _NEGATOR, _TOKEN = 0, 1, 2
 _CACHE_SIZE = 100_000
@@ -150,8 +183,15 @@ class WordTokenizer:
 
     def __call__(self, text: str) -> list[str]:
         """Tokens of one text, in order; deterministic and free of I/O."""
+        return self.with_clauses(text)[0]
+
+    def with_clauses(self, text: str) -> tuple[list[str], list[list[str]]]:
+        """(tokens, the tokens of each clause). A clause ends at a sentence end or before a word that turns
+        the sentence ("ale", "mais"), which the clause leaves out; one-token fragments join the clause before."""
         cache = self._cache
+        data = self.data
         tokens: list[str] = []
+        clauses: list[list[str]] = [[]]
         scope = 0
         for kind, piece in scan(prepare(text)):
             if kind != "word":
@@ -160,24 +200,42 @@ class WordTokenizer:
                     scope = 0
                 if special is not None:
                     tokens.append(special)
+                    clauses[-1].append(special)
+                if (kind == "brk" or kind == "punct") and not CLAUSE_ENDS.isdisjoint(piece):
+                    clauses.append([])
                 continue
             entry = cache.get(piece)
             if entry is None:
-                if len(cache) >= _CACHE_SIZE:
-                    cache.clear()
-                entry = cache[piece] = self._word(piece)
+                entry = self.word_entry(piece)
             action, token, breaks_scope = entry
             if breaks_scope:
                 scope = 0
             if action == _NEGATOR:
                 tokens.append(token)
-                scope = self.data.scope_length
+                clauses[-1].append(token)
+                scope = data.scope_length
             elif action == _TOKEN:
                 if scope and not token.startswith(NEG):
                     token = NEG + token
                     scope -= 1
                 tokens.append(token)
-        return tokens
+                if token in data.turn_words:
+                    clauses.append([])
+                else:
+                    clauses[-1].append(token)
+        return tokens, merge_clauses(clauses)
+
+    def word_token(self, word: str) -> str:
+        """The token of one lower-cased word as written ("" for a stop word), without negation scope."""
+        action, token, _ = self._cache.get(word) or self.word_entry(word)
+        return token if action != _DROP else ""
+
+    def word_entry(self, piece: str) -> tuple[int, str, bool]:
+        """`_word`, cached (the cache is cleared when full)."""
+        if len(self._cache) >= _CACHE_SIZE:
+            self._cache.clear()
+        entry = self._cache[piece] = self._word(piece)
+        return entry
 
     def _word(self, piece: str) -> tuple[int, str, bool]:
         """(action, token, whether it ends a negation scope) for one word as written."""

@@ -34,6 +34,8 @@ CZECH = LanguageData(
         "neni": "ne_je", "nejde": "ne_jde", "nejdou": "ne_jde", "nejsem": "ne_jsem", "nejsou": "ne_jsem",
         "nejsme": "ne_jsem", "nejste": "ne_jsem", "nejel": "ne_jel", "nejela": "ne_jel", "nejezdi": "ne_jezd",
     },
+    # "but": a new clause starts after these (as tokens: folded, and short enough to escape stemming)
+    turn_words=frozenset({"ale", "avsak", "vsak", "jenz", "ibaz", "but"}),
     suffixes=SUFFIXES,
 )
 

@@ -29,6 +29,8 @@ FRENCH = LanguageData(
     scope_breakers=frozenset({"mais", "et", "car", "donc", "parce", "puis", "sinon", "cependant", "pourtant"}),
     elisions={"l'": "", "d'": "", "j'": "", "m'": "", "t'": "", "s'": "", "c'": "", "qu'": "", "n'": "ne",
               "jusqu'": "", "lorsqu'": "", "puisqu'": "", "quoiqu'": ""},
+    # "but": a new clause starts after these (as tokens: folded, and short enough to escape stemming)
+    turn_words=frozenset({"mais", "cependant", "pourtant", "but"}),
     suffixes=SUFFIXES,
 )
 

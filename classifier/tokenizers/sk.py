@@ -28,6 +28,8 @@ SLOVAK = LanguageData(
     # "nie je", "nie som": the separate negator marks the next content word
     negators=frozenset({"nie"}),
     scope_length=1,
+    # "but": a new clause starts after these (as tokens: folded, and short enough to escape stemming)
+    turn_words=frozenset({"ale", "avsak", "vsak", "lenz", "no", "but"}),
     suffixes=SUFFIXES,
 )
 

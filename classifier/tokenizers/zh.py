@@ -10,7 +10,7 @@ import functools
 import logging
 from typing import Any
 
-from .base import SPECIALS, prepare, special_token
+from .base import CLAUSE_ENDS, SPECIALS, merge_clauses, prepare, special_token
 
 # Service-domain words jieba's general dictionary splits or misses (simplified; traditional input is converted).
 USER_WORDS = (
@@ -25,6 +25,11 @@ USER_WORDS = (
 
 # Negators that attach to the next word: 不_来, 没_收到, 别_买.
 NEGATORS = frozenset("不 没 没有 别 未 无 从不 从没 从来不 从来没有 绝不 并不 并没有 不再 再也不 不会 不能 不要".split())
+
+# Words that turn a sentence: a new clause starts after them.
+TURN_WORDS = frozenset("但是 可是 不过 然而 但 却".split())
+# After NFKC the full-width comma is ",": in Chinese it separates clauses.
+ZH_CLAUSE_ENDS = CLAUSE_ENDS | {","}
 
 # Particles and pronouns only. Never 不, 没有, 再, 好, 很, 太, 也, 还, 吗, 都.
 STOP_WORDS = frozenset("的 了 着 过 地 得 之 在 我 我们 你 你们 他 她 它 他们 她们 这 那 这个 那个 就 和 与 及 而 把 被 啊 吧 呢 呀 哦 嗯 哈 啦 么 嘛 哎".split())
@@ -67,20 +72,29 @@ class ChineseTokenizer:
         self.hmm = hmm
 
     def __call__(self, text: str) -> list[str]:
+        return self.with_clauses(text)[0]
+
+    def with_clauses(self, text: str) -> tuple[list[str], list[list[str]]]:
+        """(tokens, the tokens of each clause): clauses end at ，。！？； and before 但是, 可是, 不过 ..."""
         prepared = to_simplified(prepare(text))
         tokens: list[str] = []
+        clauses: list[list[str]] = [[]]
         position = 0
         for match in SPECIALS.finditer(prepared):
-            self._segment(prepared[position : match.start()], tokens)
+            self._segment(prepared[position : match.start()], tokens, clauses)
             kind = match.lastgroup or ""
-            special = special_token(kind, match.group(kind))
+            piece = match.group(kind)
+            special = special_token(kind, piece)
             if special is not None:
                 tokens.append(special)
+                clauses[-1].append(special)
+            if kind in ("brk", "punct") and not ZH_CLAUSE_ENDS.isdisjoint(piece):
+                clauses.append([])
             position = match.end()
-        self._segment(prepared[position:], tokens)
-        return tokens
+        self._segment(prepared[position:], tokens, clauses)
+        return tokens, merge_clauses(clauses)
 
-    def _segment(self, chunk: str, tokens: list[str]) -> None:
+    def _segment(self, chunk: str, tokens: list[str], clauses: list[list[str]]) -> None:
         """Append the jieba words of a chunk with no special pieces, attaching negators to the next word."""
         if not chunk.strip():
             return
@@ -91,12 +105,19 @@ class ChineseTokenizer:
             if word in NEGATORS:
                 if negator:
                     tokens.append(negator)
+                    clauses[-1].append(negator)
                 negator = word
+            elif word in TURN_WORDS:
+                tokens.append(word)
+                clauses.append([])
             elif word not in STOP_WORDS:
-                tokens.append(f"{negator}_{word}" if negator else word)
+                token = f"{negator}_{word}" if negator else word
+                tokens.append(token)
+                clauses[-1].append(token)
                 negator = ""
         if negator:
             tokens.append(negator)
+            clauses[-1].append(negator)
 
     def __repr__(self) -> str:
         return f"ChineseTokenizer(hmm={self.hmm})"

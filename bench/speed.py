@@ -1,0 +1,128 @@
+"""Speed and memory: throughput end to end, raw tokeniser baseline, --jobs, start-up, import, load, training, RSS."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from .workload import ROOT, rows, write_csv
+
+PYTHON = sys.executable
+_WORD = re.compile(r"\w+")
+
+
+def median_time(run: Callable[[], object], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _command(args: list[str]) -> Callable[[], None]:
+    def run() -> None:
+        subprocess.run(args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+
+    return run
+
+
+def raw_tokeniser_rate(n: int) -> float:
+    """Texts/s of the bare minimum: jieba.lcut for Chinese, a regex word split for the rest (jieba warmed up)."""
+    import jieba
+
+    jieba.setLogLevel(60)
+    jieba.lcut("预热")
+    data = [(lang, text) for _, lang, text in rows(n)]
+
+    def run() -> None:
+        for lang, text in data:
+            jieba.lcut(text) if lang == "zh" else _WORD.findall(text.lower())
+
+    return n / median_time(run, 3)
+
+
+def classify_rate(path: Path, n: int, jobs: int, repeats: int) -> float:
+    """Texts/s of `feedback classify FILE.csv -o OUT.jsonl`, end to end in a fresh process (start-up included)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "out.jsonl"
+        run = _command([PYTHON, "-m", "classifier", "classify", str(path), "-o", str(out), "--jobs", str(jobs)])
+        return n / median_time(run, repeats)
+
+
+def peak_rss_mb(path: Path) -> float:
+    """Peak resident memory (MB) of `feedback classify FILE -o OUT`, read from the child's rusage."""
+    with tempfile.TemporaryDirectory() as tmp:
+        code = (
+            "import resource, subprocess, sys\n"
+            f"subprocess.run([{PYTHON!r}, '-m', 'classifier', 'classify', {str(path)!r}, '-o', {str(Path(tmp) / 'o.jsonl')!r}],"
+            " check=True)\n"
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+        )
+        result = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+        return int(result.stdout.split()[-1]) / 1024
+
+
+def startup_times(repeats: int) -> dict[str, float]:
+    """Seconds: classify a one-line Czech file; `import sklearn`; `import classifier`; load the model."""
+    with tempfile.TemporaryDirectory() as tmp:
+        one = Path(tmp) / "one.txt"
+        one.write_text("Objednávka přišla pozdě a nikdo se neozval.\n", encoding="utf-8")
+        return {
+            "classify_one_line_s": median_time(_command([PYTHON, "-m", "classifier", "classify", str(one)]), repeats),
+            "import_sklearn_s": median_time(_command([PYTHON, "-c", "import sklearn"]), repeats),
+            "python_startup_s": median_time(_command([PYTHON, "-c", "pass"]), repeats),
+            "import_classifier_s": median_time(_command([PYTHON, "-c", "import classifier"]), repeats),
+            "load_model_s": _in_process("import time, classifier; t=time.perf_counter(); classifier.load_model(); "
+                                        "print(time.perf_counter()-t)", repeats),
+        }
+
+
+def _in_process(code: str, repeats: int) -> float:
+    values = []
+    for _ in range(repeats):
+        result = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+        values.append(float(result.stdout.split()[-1]))
+    return statistics.median(values)
+
+
+def training_time(repeats: int) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        run = _command([PYTHON, "-m", "classifier", "train", "corpora/", "--out", str(Path(tmp) / "m")])
+        return median_time(run, repeats)
+
+
+def model_size_mb() -> float:
+    from classifier.model import default_model_path
+
+    return sum(f.stat().st_size for f in default_model_path().iterdir()) / 1e6
+
+
+def run(n: int, big: int, repeats: int, workdir: Path) -> dict[str, object]:
+    """All speed figures; `n` rows for throughput, `big` rows for the streaming memory check."""
+    small_csv = write_csv(workdir / f"mixed_{n}.csv", n)
+    results: dict[str, object] = {"rows": n}
+    results["raw_tokeniser_texts_per_s"] = raw_tokeniser_rate(n)
+    results["classify_texts_per_s"] = classify_rate(small_csv, n, 1, repeats)
+    results["classify_jobs2_texts_per_s"] = classify_rate(small_csv, n, 2, repeats)
+    results.update(startup_times(repeats))
+    results["training_full_corpora_s"] = training_time(1)
+    results["model_size_mb"] = model_size_mb()
+    results[f"peak_rss_mb_{n}"] = peak_rss_mb(small_csv)
+    if big:
+        big_csv = write_csv(workdir / f"mixed_{big}.csv", big)
+        results[f"peak_rss_mb_{big}"] = peak_rss_mb(big_csv)
+        os.unlink(big_csv)
+    return results
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(json.dumps(run(int(sys.argv[1]) if len(sys.argv) > 1 else 20000, 0, 1, Path(tempfile.mkdtemp())), indent=2))
