@@ -225,6 +225,14 @@ def _corpus_check(args: argparse.Namespace) -> int:
 
 
 def _input_options(p: argparse.ArgumentParser) -> None:
+    """Options of every command that reads feedback files: classify, score, report."""
+    p.add_argument("--text-column", help="column (CSV, XLSX) or field (JSONL, dots for nesting) holding the text")
+    p.add_argument("--id-column", help="column or field holding the record id")
+    p.add_argument("--lang", choices=LANGUAGES, help="force the language instead of detecting it")
+    p.add_argument("--model", help="model directory (default: the bundled model)")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--encoding", help="input encoding (default: detected), e.g. cp1250, gb18030, big5")
+    p.add_argument("--weights", help="TOML file of dimension weights for satisfaction and risk (see README)")
     p.add_argument("--no-header", action="store_true", help="CSV/XLSX without a header row (columns are 1, 2, ...)")
     p.add_argument("--sheet", help="sheet of an .xlsx file (default: the first)")
     p.add_argument("--on-error", choices=("fail", "skip"), default="fail",
@@ -245,17 +253,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("classify", help="label every text of CSV/TSV, JSONL, XLSX or text files (- for stdin)")
     p.add_argument("inputs", nargs="+", metavar="INPUT")
-    _input_options(p)
     p.add_argument("-o", "--output", help="output file (default stdout); written atomically, never an input")
     p.add_argument("--format", choices=("jsonl", "csv", "table"), help="default jsonl, or csv for -o *.csv")
-    p.add_argument("--text-column", help="column (CSV) or field (JSONL, dots for nesting) holding the text")
-    p.add_argument("--id-column", help="column or field holding the record id")
-    p.add_argument("--lang", choices=LANGUAGES, help="force the language instead of detecting it")
-    p.add_argument("--model", help="model directory (default: the bundled model)")
-    p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
-    p.add_argument("--encoding", help="input encoding (default: detected), e.g. cp1250, gb18030, big5")
     p.add_argument("--raw-csv", action="store_true", help="do not neutralise spreadsheet formulas in CSV output")
-    p.add_argument("--weights", help="TOML file of dimension weights for satisfaction and risk (see README)")
+    _input_options(p)
     p.set_defaults(run=_classify)
 
     for name, run, help_text in (
@@ -274,13 +275,6 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--customer-column", help="column naming the customer: risk per customer")
         p.add_argument("--date-column", help="column with the date: trend, recency of customer risk")
         p.add_argument("--period", choices=("month", "week"), default="month", help="trend period (default month)")
-        p.add_argument("--weights", help="TOML file of dimension weights (see README)")
-        p.add_argument("--text-column", help="column or field holding the text")
-        p.add_argument("--id-column", help="column or field holding the record id")
-        p.add_argument("--lang", choices=LANGUAGES, help="force the language instead of detecting it")
-        p.add_argument("--model", help="model directory (default: the bundled model)")
-        p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
-        p.add_argument("--encoding", help="input encoding (default: detected)")
         _input_options(p)
         p.set_defaults(run=run)
 

@@ -10,7 +10,7 @@ import json
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -116,10 +116,18 @@ def check_corpus(paths: Iterable[str | Path]) -> CorpusReport:
     pairs = Counter((e.lang, a.dimension, a.sentiment) for e in examples for a in e.aspects)
     for lang in sorted({e.lang for e in examples}, key=LANGUAGES.index):
         for d in DIMENSIONS:
-            for s in SENTIMENTS:
-                if pairs[(lang, d, s)] < MIN_PAIR:
-                    report.warnings.append(f"{lang}: only {pairs[(lang, d, s)]} texts for {d} {s} (aim: {MIN_PAIR})")
+            for sentiment in SENTIMENTS:
+                count = pairs[(lang, d, sentiment)]
+                if count < MIN_PAIR:
+                    report.warnings.append(f"{lang}: only {count} texts for {d} {sentiment} (aim: {MIN_PAIR})")
     return report
+
+
+def _field_is(name: str, value: str) -> Callable[[Example], bool]:
+    def predicate(example: Example) -> bool:
+        return bool(getattr(example, name) == value)
+
+    return predicate
 
 
 def _share(part: int, whole: int) -> str:
@@ -146,13 +154,14 @@ def format_report(report: CorpusReport) -> str:
     lines += ["", "| | " + " | ".join(langs) + " |", "|---|" + "---|" * len(langs)]
     by_lang = {lang: [e for e in examples if e.lang == lang] for lang in langs}
 
-    def row(title: str, predicate: object) -> None:
-        lines.append(f"| {title} | " + " | ".join(_share(sum(map(predicate, by_lang[lang])), len(by_lang[lang])) for lang in langs) + " |")  # type: ignore[arg-type]
+    def row(title: str, predicate: Callable[[Example], bool]) -> None:
+        shares = (_share(sum(map(predicate, by_lang[lang])), len(by_lang[lang])) for lang in langs)
+        lines.append(f"| {title} | " + " | ".join(shares) + " |")
 
-    for s in SENTIMENTS:
-        row(f"sentiment {s}", lambda e, s=s: e.sentiment == s)
-    for i in INTENTS:
-        row(f"intent {i}", lambda e, i=i: e.intent == i)
+    for sentiment in SENTIMENTS:
+        row(f"sentiment {sentiment}", _field_is("sentiment", sentiment))
+    for intent in INTENTS:
+        row(f"intent {intent}", _field_is("intent", intent))
     row("two or more dimensions", lambda e: len(e.aspects) > 1)
     row("no diacritics (cs, sk, fr)", lambda e: e.lang != "zh" and strip_diacritics(e.text) == e.text)
     row("traditional characters (zh)", lambda e: e.lang == "zh" and _is_traditional(e.text))

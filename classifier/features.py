@@ -117,4 +117,5 @@ def linear_scores(rows: SparseRows, weights: np.ndarray, bias: np.ndarray) -> np
     nonempty = lengths > 0
     if contributions.shape[0]:
         scores[nonempty] = np.add.reduceat(contributions, rows.indptr[:-1][nonempty], axis=0)
-    return scores + bias
+    result: np.ndarray = scores + bias
+    return result

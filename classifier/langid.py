@@ -111,7 +111,7 @@ class LanguageIdentifier:
             if letters[i] < MIN_LETTERS or lang == OTHER or score < MIN_SCORE:
                 results.append((None, score if letters[i] >= MIN_LETTERS else 0.0))
             else:
-                results.append((lang, score))  # type: ignore[arg-type]
+                results.append((lang, score))
         return results
 
 

@@ -53,13 +53,14 @@ class _Text:
 
 
 def _softmax(scores: np.ndarray) -> np.ndarray:
-    scores = scores - scores.max(axis=1, keepdims=True)
-    exp = np.exp(scores)
-    return exp / exp.sum(axis=1, keepdims=True)
+    exp: np.ndarray = np.exp(scores - scores.max(axis=1, keepdims=True))
+    result: np.ndarray = exp / exp.sum(axis=1, keepdims=True)
+    return result
 
 
 def _sigmoid(scores: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-scores))
+    result: np.ndarray = 1.0 / (1.0 + np.exp(-scores))
+    return result
 
 
 class Model:

@@ -11,7 +11,7 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from .errors import InputError
 from .labels import DIMENSIONS
@@ -68,7 +68,7 @@ class Weights:
                 if not isinstance(value, (int, float)) or value < 0:
                     raise InputError(f"{path}: [{table}] {key} = {value!r}; give a number of 0 or more.")
                 values[key] = float(value)
-            weights = replace(weights, **{table: values})
+            weights = replace(weights, importance=values) if table == "importance" else replace(weights, failure_risk=values)
         risk = data.get("risk", {})
         names = {"base_risk", "negative_risk", "positive_relief", "leave_risk", "stay_relief", "half_life_days"}
         for key, value in risk.items():
@@ -76,7 +76,7 @@ class Weights:
                 raise InputError(f"{path}: [risk] {key} is unknown; use {', '.join(sorted(names))}.")
             if not isinstance(value, (int, float)):
                 raise InputError(f"{path}: [risk] {key} = {value!r}; give a number.")
-            weights = replace(weights, **{key: float(value)})
+            weights = replace(weights, **cast(dict[str, Any], {key: float(value)}))
         return weights
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import Protocol
 
 from .base import LanguageData, WordTokenizer
 from .cs import CzechTokenizer
@@ -11,7 +12,12 @@ from .fr import FrenchTokenizer
 from .sk import SlovakTokenizer
 from .zh import ChineseTokenizer
 
-Tokenizer = Callable[[str], list[str]]
+class Tokenizer(Protocol):
+    """text -> tokens; `with_clauses` also gives each clause's tokens (for per-dimension sentiment)."""
+
+    def __call__(self, text: str) -> list[str]: ...
+
+    def with_clauses(self, text: str) -> tuple[list[str], list[list[str]]]: ...
 
 #: For text of unknown language: words folded and split, no stemming, no stop words.
 GENERIC = LanguageData(lang="")
