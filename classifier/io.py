@@ -135,6 +135,15 @@ def open_source(path: str, encoding: str | None = None, errors: str = "strict") 
     except PermissionError:
         raise InputError(f"{path}: permission denied; check the file's permissions.") from None
     buffered = io.BufferedReader(raw, buffer_size=SAMPLE_BYTES)
+    try:
+        return _as_text(name, buffered, encoding, errors)
+    except BaseException:
+        if path != "-":
+            buffered.close()
+        raise
+
+
+def _as_text(name: str, buffered: io.BufferedReader, encoding: str | None, errors: str) -> tuple[Source, IO[str]]:
     sample = buffered.peek(SAMPLE_BYTES)[:SAMPLE_BYTES]
     if b"\0" in sample and not sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise InputError(f"{name}: binary file (NUL bytes); give a CSV, TSV, JSONL or text file.")
@@ -217,10 +226,19 @@ def _csv_records(
             header = [h.lstrip("\ufeff").strip() for h in next(reader)]
         except StopIteration:
             return
+        except csv.Error as exc:
+            raise InputError(f"{source.name}, row 1: unreadable CSV header ({exc}); check its quoting.") from None
     text_at = _column(source.name, header, text_column, TEXT_COLUMNS, "--text-column")
     id_at = _column(source.name, header, id_column, ID_COLUMNS, "--id-column", required=id_column is not None)
     assert text_at is not None
-    for values in reader:
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            problem(f"{source.name}, row {reader.line_num}: unreadable CSV ({exc}); check the quoting of that row.")
+            continue
         if not values:
             continue
         if len(values) <= text_at:

@@ -95,6 +95,10 @@ class TestContract:
         restored = pickle.loads(pickle.dumps(tokenizer))
         assert restored(text) == before
 
+    def test_nothing_is_printed(self, lang: str | None, capsys: pytest.CaptureFixture[str]) -> None:
+        get_tokenizer(lang)("Objednávka nepřišla, pas terrible, 再也不来了 😡 !!!")
+        assert capsys.readouterr() == ("", "")
+
     def test_emoji_and_emphasis_kept(self, lang: str | None) -> None:
         tokens = get_tokenizer(lang)("ok 😡 !!! ???")
         assert tokens[-3:] == ["😡", "!!", "??"]
