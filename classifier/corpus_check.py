@@ -83,6 +83,15 @@ def near_duplicates(examples: Sequence[Example], threshold: float = NEAR_DUPLICA
         for a, b, s in zip(overlap.row, overlap.col, similarity):
             if s > threshold and min(sizes[a], sizes[b]) > 3:
                 pairs.append((chosen[a], chosen[b], float(s)))
+        # texts too short for 5-grams count as duplicates when identical once normalised ("还行吧" twice)
+        seen: dict[frozenset[str], int] = {}
+        for row, gram_set in enumerate(grams):
+            if len(gram_set) <= 3:
+                key = frozenset(gram_set)
+                if key in seen:
+                    pairs.append((chosen[seen[key]], chosen[row], 1.0))
+                else:
+                    seen[key] = row
     return pairs
 
 

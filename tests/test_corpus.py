@@ -71,6 +71,14 @@ def test_near_duplicates_are_found() -> None:
     assert [(a, b) for a, b, _ in near_duplicates([base, twin, other])] == [(0, 1)]
 
 
+def test_short_identical_texts_are_duplicates() -> None:
+    """Too short for 5-grams, but the same text twice still counts once ("还行吧" by two writers)."""
+    a = parse_example({**GOOD, "id": "zh-1", "lang": "zh", "text": "还行吧"})
+    b = parse_example({**GOOD, "id": "zh-2", "lang": "zh", "text": "还行吧 "})
+    c = parse_example({**GOOD, "id": "zh-3", "lang": "zh", "text": "还行"})
+    assert [(x, y) for x, y, _ in near_duplicates([a, b, c])] == [(0, 1)]
+
+
 def test_check_fails_on_duplicates_and_errors(tmp_path: Path) -> None:
     (tmp_path / "cs").mkdir()
     lines = [GOOD, {**GOOD, "id": "cs-2", "text": GOOD["text"] + " "}, {**GOOD, "id": "cs-3", "intent": "maybe"}]
