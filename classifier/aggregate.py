@@ -29,6 +29,7 @@ class GroupSummary:
     ci_low: float
     ci_high: float
     net_sentiment: float  # % positive minus % negative
+    sentiment: Mapping[str, float]  # % of texts per sentiment
     dimensions: Mapping[str, Mapping[str, float]]  # dimension -> share of texts, and % of its mentions per sentiment
     risk_mean: float
     high_risk: int
@@ -139,6 +140,7 @@ def _summary(key: str, records: Sequence[Mapping[str, Any]]) -> GroupSummary:
         ci_low=round(low, 1),
         ci_high=round(high, 1),
         net_sentiment=round(100 * (positive - negative) / n, 1),
+        sentiment={s: round(100 * sum(r["sentiment"] == s for r in records) / n, 1) for s in SENTIMENTS},
         dimensions=dimensions,
         risk_mean=round(statistics.fmean(r["loyalty_risk"] for r in records), 4),
         high_risk=sum(r["risk_level"] == "high" for r in records),

@@ -152,13 +152,9 @@ def _report(args: argparse.Namespace) -> int:
     from .output import open_output
     from .report import render_html
 
-    report, records = _scored_report(args)
-    mix: dict[str, dict[str, float]] = {}
-    for group in report.by_language:
-        items = [r for r in records if str(r.get("lang")) == group.group]
-        mix[group.group] = {s: 100 * sum(r["sentiment"] == s for r in items) / len(items) for s in ("positive", "neutral", "negative")}
+    report, _ = _scored_report(args)
     with open_output(args.output, args.inputs) as stream:
-        stream.write(render_html(report, mix))
+        stream.write(render_html(report))
     _warn(f"report written to {args.output}")
     return EXIT_OK
 

@@ -18,14 +18,15 @@ def top_words(
     probabilities: np.ndarray,
     weights: np.ndarray,
     word_names: Sequence[str],
+    unigram: np.ndarray,
     texts: Sequence[str],
     langs: Sequence[str | None],
     top: int = 3,
 ) -> list[tuple[str, ...]]:
     """Per text, up to `top` words whose features most raised its predicted sentiment, intent (when not
-    `none`) and main dimension against the alternatives. Only single-word features are shown; character
-    n-grams and bigrams also count in the model but mean little to a reader. Vectorised over the batch."""
-    unigram = _unigram_mask(word_names)
+    `none`) and main dimension against the alternatives. Only single-word features (`unigram`, a mask over
+    `word_names`) are shown; character n-grams and bigrams also count but mean little to a reader.
+    Vectorised over the batch."""
     row_of = np.repeat(np.arange(rows.n_rows), np.diff(rows.indptr))
     keep = rows.indices < len(word_names)
     keep[keep] = unigram[rows.indices[keep]]
@@ -46,18 +47,6 @@ def top_words(
         if len(found) < top and contribution[j] > 0:
             found.append(word_names[columns[j]][2:])
     return [tuple(_surface(found, text, lang)) for found, text, lang in zip(results, texts, langs)]
-
-
-_MASKS: dict[int, np.ndarray] = {}
-
-
-def _unigram_mask(word_names: Sequence[str]) -> np.ndarray:
-    """Which word features are single words ("w:" ones), cached per vocabulary."""
-    key = id(word_names)
-    if key not in _MASKS:
-        _MASKS.clear()
-        _MASKS[key] = np.fromiter((n.startswith("w:") for n in word_names), dtype=bool, count=len(word_names))
-    return _MASKS[key]
 
 
 def _surface(tokens: Sequence[str], text: str, lang: str | None) -> list[str]:

@@ -83,7 +83,8 @@ class Model:
         self.thresholds = thresholds.astype(np.float64)
         self.langid = langid
         self.metadata = dict(metadata)
-        self._word_names: list[str] | None = None
+        self._word_names: list[str] | None = None  # for evidence: feature names and which are single words
+        self._unigram = np.zeros(0, dtype=bool)
 
     # -- classifying -----------------------------------------------------------------------------------------
 
@@ -135,8 +136,9 @@ class Model:
 
         if self._word_names is None:
             self._word_names = sorted(self.words.vocabulary, key=self.words.vocabulary.__getitem__)
+            self._unigram = np.array([name.startswith("w:") for name in self._word_names], dtype=bool)
         texts, langs = [i.text for i in items], [i.lang for i in items]
-        return top_words(rows, probabilities, self.weights, self._word_names, texts, langs)
+        return top_words(rows, probabilities, self.weights, self._word_names, self._unigram, texts, langs)
 
     def _identify(self, texts: Sequence[str], langs: Sequence[Lang | None] | None) -> list[_Text]:
         if langs is not None and len(langs) != len(texts):

@@ -149,7 +149,8 @@ def score_rows(report: Any) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for section, items in (("overall", [report.overall]), ("group", report.groups)):
         for g in items:
-            row = {k: v for k, v in asdict(g).items() if k != "dimensions"}
+            row = {k: v for k, v in asdict(g).items() if k not in ("dimensions", "sentiment")}
+            row.update({f"{sentiment}_pct": share for sentiment, share in g.sentiment.items()})
             for dimension, shares in g.dimensions.items():
                 row[f"{dimension}_share"] = shares["share"]
                 row[f"{dimension}_negative"] = shares["negative"]

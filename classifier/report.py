@@ -46,14 +46,14 @@ def chart_satisfaction(groups: Sequence[GroupSummary], title: str) -> str:
     return _svg(figure)
 
 
-def chart_sentiment_mix(groups: Sequence[GroupSummary], records_by_group: dict[str, dict[str, float]]) -> str:
+def chart_sentiment_mix(groups: Sequence[GroupSummary]) -> str:
     """Stacked bars: share of positive, neutral and negative texts per group."""
     plt = _pyplot()
     figure, axis = plt.subplots(figsize=(7, 0.45 * len(groups) + 1.2))
     left = [0.0] * len(groups)
     names = [g.group for g in groups]
     for sentiment in SENTIMENTS:
-        shares = [records_by_group[g.group][sentiment] for g in groups]
+        shares = [g.sentiment[sentiment] for g in groups]
         axis.barh(names, shares, left=left, color=COLOURS[sentiment], label=sentiment)
         left = [a + b for a, b in zip(left, shares)]
     axis.set_xlim(0, 100)
@@ -109,15 +109,15 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def render_html(report: ScoreReport, sentiment_mix: dict[str, dict[str, float]], title: str = "Customer feedback report") -> str:
-    """The whole page; `sentiment_mix` maps each language to its % positive / neutral / negative."""
+def render_html(report: ScoreReport, title: str = "Customer feedback report") -> str:
+    """The whole page: headline figures, charts as inline SVG, groups and customers at risk."""
     o = report.overall
     sections = [
         f"<p class='headline'>{o.n:,} texts · satisfaction <b>{o.satisfaction}</b> "
         f"(95 % interval {o.ci_low}-{o.ci_high}) · net sentiment {o.net_sentiment:+} · "
         f"{o.high_risk:,} at high loyalty risk</p>",
         "<section id='chart-dimensions' class='chart'>" + chart_satisfaction(report.by_dimension, "Satisfaction by dimension") + "</section>",
-        "<section id='chart-languages' class='chart'>" + chart_sentiment_mix(report.by_language, sentiment_mix) + "</section>",
+        "<section id='chart-languages' class='chart'>" + chart_sentiment_mix(report.by_language) + "</section>",
         "<section id='chart-drivers' class='chart'>" + chart_drivers(report) + "</section>",
         "<section id='chart-risk' class='chart'>" + chart_risk(report) + "</section>",
     ]
