@@ -118,7 +118,8 @@ the Czech and Slovak ones without diacritics, some with a second sentence or an 
 
 ## Accuracy against baselines
 
-Same train / dev / test split for all three (n: test texts in the slice), the same three heads.
+Same split for all three (n: test texts in the slice), the same three heads, all fitted on train + dev (ours
+and fastText tune their dimension thresholds on dev with a train-only fit first).
 Plain scikit-learn is `TfidfVectorizer()` with default tokenisation and `LogisticRegression`; fastText is
 `fasttext-wheel` supervised (25 epochs, word bigrams, character 3-5-grams, one binary model per dimension, its
 threshold tuned on dev), Chinese pre-segmented with jieba.

@@ -64,6 +64,12 @@ def _ft_text(text: str, lang: str) -> str:
 
 
 def fasttext_model(train: Sequence[Example], dev: Sequence[Example] = ()) -> Predictor:
+    """Threshold tuned on dev with models fitted on train, then refitted on train + dev (as ours)."""
+    predict = _fasttext(train, dev, None)
+    return _fasttext([*train, *dev], (), predict.threshold) if dev else predict  # type: ignore[attr-defined]
+
+
+def _fasttext(train: Sequence[Example], dev: Sequence[Example], threshold: float | None) -> Predictor:
     import fasttext
 
     from classifier.model import load_model
@@ -82,7 +88,7 @@ def fasttext_model(train: Sequence[Example], dev: Sequence[Example] = ()) -> Pre
                 for e in train:
                     handle.write(f"__label__{label(e)} {_ft_text(e.text, e.lang)}\n")
             models[head] = fasttext.train_supervised(path, **kwargs)
-    chosen_threshold = [0.5]
+    chosen_threshold = [0.5 if threshold is None else threshold]
 
     def predict(texts: Sequence[str]) -> tuple[list[str], list[set[str]], list[str]]:
         langs = [lang or "cs" for lang, _ in langid.detect_many(list(texts))]
@@ -101,6 +107,7 @@ def fasttext_model(train: Sequence[Example], dev: Sequence[Example] = ()) -> Pre
             chosen_threshold[0] = float(threshold)
             results.append((scores(dev, *predict(dev_texts))["dimension_micro_f1"], float(threshold)))
         chosen_threshold[0] = max(results)[1]
+    predict.threshold = chosen_threshold[0]  # type: ignore[attr-defined]
     return predict
 
 
@@ -142,7 +149,8 @@ def slices(test: Sequence[Example]) -> dict[str, list[Example]]:
 
 def run(train: Sequence[Example], dev: Sequence[Example], test: Sequence[Example]) -> dict[str, Any]:
     """Figures per system and slice, and each system's texts/s on the test texts."""
-    systems: dict[str, Predictor] = {"ours": ours(), "plain scikit-learn": plain_sklearn(train)}
+    # every system learns from train + dev; ours and fastText tune their thresholds on dev first
+    systems: dict[str, Predictor] = {"ours": ours(), "plain scikit-learn": plain_sklearn([*train, *dev])}
     try:
         systems["fastText"] = fasttext_model(train, dev)
     except ImportError:

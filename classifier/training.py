@@ -157,15 +157,20 @@ def fit(
     other_texts: Sequence[str] = (),
     config: TrainingConfig = TrainingConfig(),
     metadata: dict[str, Any] | None = None,
+    refit: bool = True,
 ) -> Model:
-    """A Model fitted on `examples`, dimension thresholds tuned on `dev`; language ID learns from both plus
-    `other_texts` (texts in other languages, so that they are told apart from ours)."""
-    fitted = fit_estimators(examples, config)
+    """A Model for `examples`: dimension thresholds are tuned on `dev` with a model fitted on `examples` alone,
+    then (with `refit`, the default) the heads are fitted again on `examples` + `dev` with those thresholds, so
+    that no labelled text is wasted; the test split stays untouched either way. Language ID learns from both
+    plus `other_texts` (texts in other languages, so that they are told apart from ours)."""
     langid_texts = [e.text for e in (*examples, *dev)] + list(other_texts)
     langid_labels = [e.lang for e in (*examples, *dev)] + ["other"] * len(other_texts)
     langid = train_language_identifier(langid_texts, langid_labels)
-    model = to_model(fitted, langid, np.full(len(DIMENSIONS), 0.5), metadata or {})
-    model.thresholds = tune_thresholds(model, dev)
+    model = to_model(fit_estimators(examples, config), langid, np.full(len(DIMENSIONS), 0.5), metadata or {})
+    thresholds = tune_thresholds(model, dev)
+    if dev and refit:
+        model = to_model(fit_estimators([*examples, *dev], config), langid, thresholds, metadata or {})
+    model.thresholds = thresholds
     model.metadata.setdefault("config", asdict(config))
     model.metadata["thresholds"] = dict(zip(DIMENSIONS, model.thresholds.round(2).tolist()))
     return model

@@ -144,7 +144,7 @@ MIXED = [
     # (text, lang, {dimension: sentiment} that must be among the predicted dimensions)
     ("Obsluha byla moc milá, ale ceny jsou hrozně vysoké.", "cs", {"empathy": "positive", "price": "negative"}),
     ("Obsluha milá, ale je to předražené.", "cs", {"empathy": "positive", "price": "negative"}),
-    ("Le serveur était adorable mais les prix sont du vol.", "fr", {"empathy": "positive", "price": "negative"}),
+    ("Le personnel était adorable, mais c'est beaucoup trop cher.", "fr", {"empathy": "positive", "price": "negative"}),
     ("服务员态度很好，但是价格太贵了。", "zh", {"empathy": "positive", "price": "negative"}),
 ]
 
