@@ -222,8 +222,9 @@ def _corpus_check(args: argparse.Namespace) -> int:
 
 def _input_options(p: argparse.ArgumentParser) -> None:
     """Options of every command that reads feedback files: classify, score, report."""
-    p.add_argument("--text-column", help="column (CSV, XLSX) or field (JSONL, dots for nesting) holding the text")
-    p.add_argument("--id-column", help="column or field holding the record id")
+    p.add_argument("--text-column", "--text-field", dest="text_column",
+                   help="column (CSV, XLSX) or field (JSONL, dots for nesting: review.body) holding the text")
+    p.add_argument("--id-column", "--id-field", dest="id_column", help="column or field holding the record id")
     p.add_argument("--lang", choices=LANGUAGES, help="force the language instead of detecting it")
     p.add_argument("--model", help="model directory (default: the bundled model)")
     p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")

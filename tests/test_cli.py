@@ -64,6 +64,14 @@ def test_classify_stdin_and_forced_language(monkeypatch: pytest.MonkeyPatch, cap
     ]
 
 
+def test_nested_jsonl_field(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "api.jsonl"
+    path.write_text('{"review": {"id": 7, "body": "Colis jamais reçu."}}\n', encoding="utf-8")
+    code, out, _ = run(capsys, "classify", str(path), "--text-field", "review.body", "--id-field", "review.id")
+    record = json.loads(out)
+    assert (code, record["id"], record["text"], record["lang"]) == (0, "7", "Colis jamais reçu.", "fr")
+
+
 def test_errors_are_one_line_with_exit_1(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, out, err = run(capsys, "classify", str(tmp_path / "missing.csv"))
     assert (code, out) == (1, "")
