@@ -184,7 +184,9 @@ def read_records(
         notes.append(message + " Skipped.")
 
     if Path(path).suffix.lower() in (".xlsx", ".xlsm"):
-        yield from _xlsx_records(path, sheet, text_column, id_column, no_header)
+        from .xlsx import xlsx_records
+
+        yield from xlsx_records(path, sheet, text_column, id_column, no_header)
         return
     source, stream = open_source(path, encoding, errors="replace" if on_error == "skip" else "strict")
     notes.extend(source.notes)
@@ -228,8 +230,8 @@ def _csv_records(
             return
         except csv.Error as exc:
             raise InputError(f"{source.name}, row 1: unreadable CSV header ({exc}); check its quoting.") from None
-    text_at = _column(source.name, header, text_column, TEXT_COLUMNS, "--text-column")
-    id_at = _column(source.name, header, id_column, ID_COLUMNS, "--id-column", required=id_column is not None)
+    text_at = find_column(source.name, header, text_column, TEXT_COLUMNS, "--text-column")
+    id_at = find_column(source.name, header, id_column, ID_COLUMNS, "--id-column", required=id_column is not None)
     assert text_at is not None
     while True:
         try:
@@ -255,43 +257,6 @@ def _csv_records(
 def _start_line(reader: Any, values: list[str]) -> int:
     """The file line on which a CSV record starts (a quoted field may span several lines)."""
     return int(reader.line_num) - sum(v.count("\n") for v in values)
-
-
-def _xlsx_records(path: str, sheet: str | None, text_column: str | None, id_column: str | None, no_header: bool) -> Iterator[InputRecord]:
-    """Rows of an Excel sheet (the first, or `sheet`), read in streaming mode by openpyxl."""
-    try:
-        from openpyxl import load_workbook
-    except ImportError:  # pragma: no cover - declared dependency
-        raise InputError("reading .xlsx needs openpyxl: pip install openpyxl") from None
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file.") from None
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise InputError(f"{path}: not a readable Excel workbook ({exc}).") from None
-    try:
-        if sheet is not None and sheet not in book.sheetnames:
-            raise InputError(f"{path}: no sheet '{sheet}'; sheets are {', '.join(book.sheetnames)}. Use --sheet.")
-        rows = book[sheet or book.sheetnames[0]].iter_rows(values_only=True)
-        first = next(rows, None)
-        if first is None:
-            return
-        if no_header:
-            header = [str(i + 1) for i in range(len(first))]
-            rows = itertools.chain([first], rows)
-        else:
-            header = ["" if h is None else str(h).strip() for h in first]
-        text_at = _column(path, header, text_column, TEXT_COLUMNS, "--text-column")
-        id_at = _column(path, header, id_column, ID_COLUMNS, "--id-column", required=id_column is not None)
-        assert text_at is not None
-        for number, values in enumerate(rows, 1 if no_header else 2):
-            cells = ["" if v is None else str(v) for v in values]
-            if not any(cells) or len(cells) <= text_at:
-                continue
-            record_id = cells[id_at] if id_at is not None and id_at < len(cells) else None
-            yield InputRecord(path, number, cells[text_at], record_id, dict(zip(header, cells)))
-    finally:
-        book.close()
 
 
 def _chain(head: str, rest: IO[str]) -> Iterator[str]:
@@ -321,7 +286,7 @@ def _sniff_delimiter(sample: str) -> str:
         return max(DELIMITERS, key=header.count)
 
 
-def _column(name: str, header: list[str], wanted: str | None, known: tuple[str, ...], option: str, required: bool = True) -> int | None:
+def find_column(name: str, header: list[str], wanted: str | None, known: tuple[str, ...], option: str, required: bool = True) -> int | None:
     """Index of the wanted column, or of the first known name; InputError lists the columns that exist."""
     folded = [_fold(h) for h in header]
     if wanted is not None:
