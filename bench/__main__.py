@@ -116,7 +116,8 @@ def render(s: dict[str, Any], b: dict[str, Any], args: argparse.Namespace, elaps
     return f"""# Benchmarks
 
 Produced by `python -m bench --rows {n} --big {big} --repeats {args.repeats}` on {datetime.date.today().isoformat()}
-(the per-step breakdown alone can be refreshed with `python -m bench --stages-only`)
+(the per-step breakdown or the accuracy comparison alone can be refreshed with `python -m bench --only stages`
+or `--only baselines`)
 ({elapsed / 60:.0f} minutes), from a clean checkout with the bench extra installed (`pip install -e '.[bench]'`).
 Machine: {machine()}. Times are medians of {args.repeats} runs unless one run is stated; these machines are
 noisy, so compare ratios measured in the same run rather than absolute figures across runs.
@@ -145,18 +146,28 @@ Raw figures: `docs/benchmarks.json`.
 """
 
 
+def _baselines() -> dict[str, Any]:
+    splits = find_corpus_files([ROOT / "corpora"])
+    data = {k: [e for f in splits[k] for e in read_examples(f)] for k in ("train", "dev", "test")}
+    return baselines.run(data["train"], data["dev"], data["test"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--rows", type=int, default=100_000, help="rows for throughput (default 100,000)")
     parser.add_argument("--big", type=int, default=1_000_000, help="rows for the streaming-memory check (0: skip)")
     parser.add_argument("--repeats", type=int, default=3, help="runs per timing (median)")
     parser.add_argument("--train-rows", type=int, default=100_000, help="texts for the training-time check (0: skip)")
-    parser.add_argument("--stages-only", action="store_true",
-                        help="measure only the per-step breakdown, add it to docs/benchmarks.json and rewrite the doc")
+    parser.add_argument("--only", choices=("stages", "baselines"),
+                        help="measure only the per-step breakdown or the accuracy comparison, update "
+                        "docs/benchmarks.json and rewrite the doc (after a change that cannot affect the rest)")
     args = parser.parse_args()
-    if args.stages_only:
+    if args.only:
         saved = json.loads((DOC.parent / "benchmarks.json").read_text())
-        saved["speed"]["stage_us_per_text"] = speed.stage_times()
+        if args.only == "stages":
+            saved["speed"]["stage_us_per_text"] = speed.stage_times()
+        else:
+            saved["baselines"] = _baselines()
         (DOC.parent / "benchmarks.json").write_text(json.dumps(saved, indent=2) + "\n")
         args.rows, args.big = saved["speed"]["rows"], saved.get("args", {}).get("big", args.big)
         DOC.write_text(render(saved["speed"], saved["baselines"], args, saved.get("elapsed_s", 0.0)), encoding="utf-8")
@@ -168,9 +179,7 @@ def main() -> None:
     if args.train_rows:
         s["training_100k_s"] = training_100k_seconds(args.train_rows)
     s["stage_us_per_text"] = speed.stage_times()
-    splits = find_corpus_files([ROOT / "corpora"])
-    data = {k: [e for f in splits[k] for e in read_examples(f)] for k in ("train", "dev", "test")}
-    b = baselines.run(data["train"], data["dev"], data["test"])
+    b = _baselines()
     DOC.parent.mkdir(exist_ok=True)
     elapsed = time.perf_counter() - started
     saved = {"speed": s, "baselines": b, "elapsed_s": elapsed, "args": vars(args)}

@@ -110,6 +110,25 @@ def test_chinese_legacy_encodings_are_detected(tmp_path: Path, encoding: str) ->
     assert notes and encoding.replace("gb18030", "gb18030") in notes[0]
 
 
+def test_unreadable_file_is_one_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """chmod 000 cannot be tested as root (root reads anyway), so the operating system's refusal is simulated."""
+    import builtins
+
+    path = tmp_path / "locked.csv"
+    path.write_text("text\nahoj\n")
+    real_open = builtins.open
+
+    def refusing_open(file: object, *args: object, **kwargs: object) -> object:
+        if str(file) == str(path):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(builtins, "open", refusing_open)
+    code, out, err = run(capsys, "classify", str(path))
+    assert (code, out) == (1, "")
+    assert err == f"Error: {path}: permission denied; check the file's permissions.\n"
+
+
 def test_mask_pii() -> None:
     text = "Pište na jan.novak@seznam.cz nebo +420 777 123 456, účet CZ65 0800 0000 1920 0014 5399, karta 4111 1111 1111 1111, objednávka 12345"
     assert mask_pii(text) == "Pište na [email] nebo [phone], účet [iban], karta [card], objednávka 12345"
