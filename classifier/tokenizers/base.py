@@ -151,6 +151,17 @@ class LanguageData:
         return NEG + self.stem(word[len(prefix) :])
 
 
+def add_special(kind: str, piece: str, tokens: list[str], clauses: list[list[str]], ends: frozenset[str] = CLAUSE_ENDS) -> None:
+    """Add a non-word piece: its token (if any) to the text and the current clause; a sentence end starts a
+    new clause. Shared by every tokeniser, so that all languages cut clauses by the same rule."""
+    special = special_token(kind, piece)
+    if special is not None:
+        tokens.append(special)
+        clauses[-1].append(special)
+    if kind in ("brk", "punct") and not ends.isdisjoint(piece):
+        clauses.append([])
+
+
 def merge_clauses(clauses: list[list[str]]) -> list[list[str]]:
     """Drop empty clauses; a one-token fragment joins the clause before it."""
     merged: list[list[str]] = []
@@ -195,14 +206,9 @@ class WordTokenizer:
         scope = 0
         for kind, piece in scan(prepare(text)):
             if kind != "word":
-                special = special_token(kind, piece)
-                if special is None or kind == "punct":
+                if kind in ("brk", "punct"):
                     scope = 0
-                if special is not None:
-                    tokens.append(special)
-                    clauses[-1].append(special)
-                if (kind == "brk" or kind == "punct") and not CLAUSE_ENDS.isdisjoint(piece):
-                    clauses.append([])
+                add_special(kind, piece, tokens, clauses)
                 continue
             entry = cache.get(piece)
             if entry is None:

@@ -10,7 +10,7 @@ import functools
 import logging
 from typing import Any
 
-from .base import CLAUSE_ENDS, SPECIALS, merge_clauses, prepare, special_token
+from .base import CLAUSE_ENDS, SPECIALS, add_special, merge_clauses, prepare
 
 # Service-domain words jieba's general dictionary splits or misses (simplified; traditional input is converted).
 USER_WORDS = (
@@ -83,13 +83,7 @@ class ChineseTokenizer:
         for match in SPECIALS.finditer(prepared):
             self._segment(prepared[position : match.start()], tokens, clauses)
             kind = match.lastgroup or ""
-            piece = match.group(kind)
-            special = special_token(kind, piece)
-            if special is not None:
-                tokens.append(special)
-                clauses[-1].append(special)
-            if kind in ("brk", "punct") and not ZH_CLAUSE_ENDS.isdisjoint(piece):
-                clauses.append([])
+            add_special(kind, match.group(kind), tokens, clauses, ZH_CLAUSE_ENDS)
             position = match.end()
         self._segment(prepared[position:], tokens, clauses)
         return tokens, merge_clauses(clauses)
