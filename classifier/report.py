@@ -9,6 +9,7 @@ from typing import Any
 
 from .aggregate import GroupSummary, ScoreReport
 from .labels import SENTIMENTS
+from .scoring import HIGH_FROM, LOW_BELOW
 
 COLOURS = {"positive": "#2e7d32", "neutral": "#9e9e9e", "negative": "#c62828", "bar": "#1565c0"}
 
@@ -31,25 +32,29 @@ def _svg(figure: Any) -> str:
     return text[text.index("<svg") :]
 
 
+def _bars(rows: int, title: str, xlabel: str) -> tuple[Any, Any]:
+    """A figure for horizontal bars, one row per item, the first item on top."""
+    figure, axis = _pyplot().subplots(figsize=(7, 0.45 * max(rows, 1) + 1.2))
+    axis.invert_yaxis()
+    axis.set_title(title)
+    axis.set_xlabel(xlabel)
+    return figure, axis
+
+
 def chart_satisfaction(groups: Sequence[GroupSummary], title: str) -> str:
     """Horizontal bars of the satisfaction index with 95 % interval whiskers."""
-    plt = _pyplot()
-    figure, axis = plt.subplots(figsize=(7, 0.45 * len(groups) + 1.2))
+    figure, axis = _bars(len(groups), title, "satisfaction index (0-100), 95 % interval")
     names = [g.group for g in groups]
     values = [g.satisfaction for g in groups]
     errors = [[g.satisfaction - g.ci_low for g in groups], [g.ci_high - g.satisfaction for g in groups]]
     axis.barh(names, values, xerr=errors, color=COLOURS["bar"], ecolor="#333", capsize=3)
     axis.set_xlim(0, 100)
-    axis.invert_yaxis()
-    axis.set_xlabel("satisfaction index (0-100), 95 % interval")
-    axis.set_title(title)
     return _svg(figure)
 
 
 def chart_sentiment_mix(groups: Sequence[GroupSummary]) -> str:
     """Stacked bars: share of positive, neutral and negative texts per group."""
-    plt = _pyplot()
-    figure, axis = plt.subplots(figsize=(7, 0.45 * len(groups) + 1.2))
+    figure, axis = _bars(len(groups), "Sentiment mix per language", "% of texts")
     left = [0.0] * len(groups)
     names = [g.group for g in groups]
     for sentiment in SENTIMENTS:
@@ -57,21 +62,15 @@ def chart_sentiment_mix(groups: Sequence[GroupSummary]) -> str:
         axis.barh(names, shares, left=left, color=COLOURS[sentiment], label=sentiment)
         left = [a + b for a, b in zip(left, shares)]
     axis.set_xlim(0, 100)
-    axis.invert_yaxis()
-    axis.set_xlabel("% of texts")
     axis.legend(loc="lower right", fontsize=8)
-    axis.set_title("Sentiment mix per language")
     return _svg(figure)
 
 
 def chart_drivers(report: ScoreReport) -> str:
-    plt = _pyplot()
     drivers = report.drivers or []
-    figure, axis = plt.subplots(figsize=(7, 0.45 * max(len(drivers), 1) + 1.2))
+    figure, axis = _bars(len(drivers), "Key drivers: what to fix first",
+                         "points the overall index would gain if negative mentions were neutral")
     axis.barh([d.dimension for d in drivers], [d.impact for d in drivers], color=COLOURS["negative"])
-    axis.invert_yaxis()
-    axis.set_xlabel("points the overall index would gain if negative mentions were neutral")
-    axis.set_title("Key drivers: what to fix first")
     return _svg(figure)
 
 
@@ -79,7 +78,7 @@ def chart_risk(report: ScoreReport) -> str:
     plt = _pyplot()
     figure, axis = plt.subplots(figsize=(7, 2.8))
     axis.hist(report.risks, bins=[i / 20 for i in range(21)], color=COLOURS["bar"])
-    for cut in (0.3, 0.6):
+    for cut in (LOW_BELOW, HIGH_FROM):
         axis.axvline(cut, color="#333", linestyle="--", linewidth=1)
     axis.set_xlabel("loyalty risk (dashed: low / medium / high cut-offs)")
     axis.set_ylabel("texts")
