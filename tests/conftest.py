@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,13 @@ from classifier.training import fit
 ROOT = Path(__file__).resolve().parent.parent
 CORPORA = ROOT / "corpora"
 EXAMPLE_CSV = ROOT / "examples" / "feedback.csv"
+
+
+def fresh_python(code: str) -> subprocess.CompletedProcess[str]:
+    """Run `code` in a new interpreter (nothing imported yet); the test fails, with its stderr, if it does."""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    return result
 
 
 def corpus_split(split: str) -> list[Example]:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +16,7 @@ from classifier.model import Model, _Text, default_model_path, load_model, read_
 from classifier.records import Example
 from classifier.training import fit, fit_estimators, to_model, tokenize_examples
 
-from .conftest import CORPORA
+from .conftest import CORPORA, fresh_python
 
 
 def test_numpy_path_gives_the_scores_of_scikit_learn(small_training_set: list[Example], test_examples: list[Example]) -> None:
@@ -136,8 +134,7 @@ def test_classify_path_needs_no_scikit_learn() -> None:
         "bad = [m for m in ('sklearn', 'scipy', 'jieba') if m in sys.modules]\n"
         "assert not bad, bad\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stderr
+    fresh_python(code)
 
 
 MIXED = [

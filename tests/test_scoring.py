@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import math
 import random
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,8 @@ import pytest
 from classifier.aggregate import build_report, customers_at_risk, key_drivers, mean_interval, parse_date, summarize, trend
 from classifier.errors import InputError
 from classifier.scoring import Weights, add_scores, customer_risk, loyalty_risk, risk_level, satisfaction
+
+from .conftest import fresh_python
 
 
 def record(sentiment: str = "negative", scores: tuple[float, float, float] = (0.1, 0.1, 0.8),
@@ -158,10 +159,7 @@ def test_weights_from_toml(tmp_path: Path) -> None:
 
 
 def test_scoring_needs_no_scikit_learn() -> None:
-    import subprocess
-
-    code = "import sys, classifier.scoring, classifier.aggregate; assert 'sklearn' not in sys.modules"
-    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+    fresh_python("import sys, classifier.scoring, classifier.aggregate; assert 'sklearn' not in sys.modules")
 
 
 def test_every_combination_of_labels_scores_in_range() -> None:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pickle
-import subprocess
-import sys
 
 import pytest
 
 from classifier.tokenizers import get_tokenizer
+
+from .conftest import fresh_python
 
 CZECH = [
     ("Objednávka přišla pozdě!!!", ["objednavk", "prisl", "pozd", "!!"]),
@@ -120,7 +120,6 @@ def test_jieba_is_lazy_and_silent() -> None:
         "get_tokenizer('zh')('服务很好')\n"
         "assert 'jieba' in sys.modules\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stderr
+    result = fresh_python(code)
     assert result.stdout == ""
     assert result.stderr == ""
