@@ -40,12 +40,15 @@ def top_words(
     push[stated] += 1.5 * w[entry[stated], 3 + intent[stated]] - 0.5 * w[stated, 3:6].sum(axis=1)
     push += w[entry, 6 + probabilities[:, 6:].argmax(axis=1)[owner]]
     contribution = values * push
+    positive = contribution > 0
+    columns, owner, contribution = columns[positive], owner[positive], contribution[positive]
     order = np.lexsort((-contribution, owner))
+    owner_sorted = owner[order]
+    first = np.searchsorted(owner_sorted, owner_sorted)  # where each entry's text starts in the order
+    best = order[np.arange(len(order)) - first < top]
     results: list[list[str]] = [[] for _ in range(rows.n_rows)]
-    for j in order:
-        found = results[owner[j]]
-        if len(found) < top and contribution[j] > 0:
-            found.append(word_names[columns[j]][2:])
+    for row, column in zip(owner[best].tolist(), columns[best].tolist()):
+        results[row].append(word_names[column][2:])
     return [tuple(_surface(found, text, lang)) for found, text, lang in zip(results, texts, langs)]
 
 

@@ -1,20 +1,22 @@
-"""Tokens -> TF-IDF features, applied with numpy alone (no scikit-learn on the classify path).
+"""Tokens -> TF-IDF features, applied with numpy and scipy.sparse (no scikit-learn on the classify path).
 
 Two blocks, each L2-normalised on its own, so that the many character n-grams do not drown the words:
 - words: token unigrams and bigrams ("w:ne_doporuc", "b:kurier ne_je");
 - chars: character n-grams inside each word token, robust to typos and inflection ("c: obje").
 `training.py` fits the same blocks with scikit-learn's TfidfVectorizer; `tests/test_model.py` proves that
-`TfidfTransform` reproduces it.
+`Featurizer` reproduces it.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+
+from .tokenizers.stream import TOKENS
 
 #: Character n-gram lengths: alphabetic scripts, and Chinese (where one character is often a word).
 CHAR_RANGE = (3, 5)
@@ -55,67 +57,90 @@ class SparseRows:
 
 
 class TfidfTransform:
-    """Fitted vocabulary and idf of one block; `transform` = scikit-learn's sublinear TF-IDF with L2 norm."""
+    """Fitted vocabulary and idf of one block (scikit-learn's sublinear TF-IDF with L2 norm)."""
 
-    def __init__(self, vocabulary: Mapping[str, int], idf: np.ndarray, offset: int = 0) -> None:
+    def __init__(self, vocabulary: Mapping[str, int], idf: np.ndarray) -> None:
         self.vocabulary = dict(vocabulary)
         self.idf = np.asarray(idf, dtype=np.float64)
-        #: where this block's columns start in the joint feature space
-        self.offset = offset
-        self._token_cache: dict[str, list[int]] = {}
-
-    def transform(self, documents: Sequence[Sequence[str]]) -> SparseRows:
-        """Rows of L2-normalised (1 + log tf) * idf over the known features; unknown features are ignored."""
-        vocabulary = self.vocabulary
-        return self.transform_indices([[vocabulary[f] for f in doc if f in vocabulary] for doc in documents])
-
-    def transform_indices(self, documents: Sequence[Sequence[int]]) -> SparseRows:
-        """`transform` for documents already given as vocabulary indices (repeats count); counted for the
-        whole batch at once with numpy rather than document by document."""
-        lengths = np.fromiter((len(d) for d in documents), dtype=np.int64, count=len(documents))
-        flat = np.fromiter(itertools.chain.from_iterable(documents), dtype=np.int64, count=int(lengths.sum()))
-        rows = np.repeat(np.arange(len(documents), dtype=np.int64), lengths)
-        keys, counts = np.unique(rows * len(self.idf) + flat, return_counts=True)
-        row_of, columns = np.divmod(keys, len(self.idf)) if len(self.idf) else (keys, keys)
-        indptr = np.zeros(len(documents) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(row_of, minlength=len(documents)), out=indptr[1:])
-        data = (1.0 + np.log(counts.astype(np.float64))) * self.idf[columns]
-        norms = np.sqrt(np.bincount(row_of, weights=data**2, minlength=len(documents)))
-        norms[norms == 0] = 1.0
-        return SparseRows(indptr, columns + self.offset, data / norms[row_of])
-
-    def char_indices(self, tokens: Sequence[str]) -> list[int]:
-        """Indices of the known character n-grams of the tokens; each token's are computed once and cached."""
-        cache = self._token_cache
-        indices: list[int] = []
-        for token in tokens:
-            known = cache.get(token)
-            if known is None:
-                if len(cache) >= 200_000:
-                    cache.clear()
-                vocabulary = self.vocabulary
-                known = cache[token] = [vocabulary[f] for f in char_features([token]) if f in vocabulary]
-            indices.extend(known)
-        return indices
 
 
-def hstack(blocks: Sequence[SparseRows]) -> SparseRows:
-    """Join blocks side by side (their columns are already offset); rows keep their order."""
-    lengths = np.stack([np.diff(b.indptr) for b in blocks], axis=1)
-    indptr = np.concatenate(([0], np.cumsum(lengths.sum(axis=1))))
-    order = np.argsort(np.concatenate([np.repeat(np.arange(b.n_rows), np.diff(b.indptr)) for b in blocks]), kind="stable")
-    indices = np.concatenate([b.indices for b in blocks])[order]
-    data = np.concatenate([b.data for b in blocks])[order]
-    return SparseRows(indptr, indices, data)
+def tfidf(counts: Any, idf: np.ndarray) -> Any:
+    """Turn a CSR matrix of counts into L2-normalised sublinear TF-IDF rows, in place; empty rows stay empty."""
+    counts.sum_duplicates()
+    data = (1.0 + np.log(counts.data)) * idf[counts.indices]
+    lengths = np.diff(counts.indptr)
+    norms = np.sqrt(np.bincount(np.repeat(np.arange(len(lengths)), lengths), weights=data**2, minlength=len(lengths)))
+    norms[norms == 0] = 1.0
+    counts.data = data / np.repeat(norms, lengths)
+    return counts
 
 
-def linear_scores(rows: SparseRows, weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
-    """rows @ weights + bias, for weights of shape (n_features, n_outputs); an empty row gets the bias."""
-    contributions = weights[rows.indices] * rows.data[:, None]
-    lengths = np.diff(rows.indptr)
-    scores = np.zeros((rows.n_rows, weights.shape[1]), dtype=np.float64)
-    nonempty = lengths > 0
-    if contributions.shape[0]:
-        scores[nonempty] = np.add.reduceat(contributions, rows.indptr[:-1][nonempty], axis=0)
-    result: np.ndarray = scores + bias
-    return result
+#: Bigram keys are first id * _PAIR + second id (token ids stay far below it).
+_PAIR = np.int64(1 << 31)
+
+
+class Featurizer:
+    """The fitted word and character blocks applied to token streams with numpy and scipy.sparse.
+
+    What each token contributes (its unigram column, its character n-gram columns) is worked out once per
+    process per token and kept in arrays indexed by token id; a batch is then counted without a Python loop.
+    """
+
+    def __init__(self, words: TfidfTransform, chars: TfidfTransform) -> None:
+        from scipy import sparse
+
+        self.words = words
+        self.chars = chars
+        self._sparse = sparse
+        self._start()
+
+    def _start(self) -> None:
+        """Empty per-token arrays, and the known bigrams as sorted keys of token ids."""
+        self._generation = TOKENS.generation
+        self._unigram = np.zeros(0, dtype=np.int64)  # token id -> word column, -1 if unknown
+        self._char_matrix = self._sparse.csr_matrix((0, len(self.chars.idf)))  # token id -> n-gram columns
+        pairs = [(name[2:].split(" ", 1), column) for name, column in self.words.vocabulary.items() if name.startswith("b:")]
+        keys = np.array([TOKENS.id(a) * _PAIR + TOKENS.id(b) for (a, b), _ in pairs], dtype=np.int64)
+        order = np.argsort(keys)
+        self._bigram_keys = keys[order]
+        self._bigram_columns = np.array([column for _, column in pairs], dtype=np.int64)[order]
+
+    def matrices(self, ids: np.ndarray, rows: np.ndarray, n_rows: int) -> tuple[Any, Any]:
+        """(word block, character block) as CSR matrices for tokens `ids` where `rows` gives each token's
+        row; a row's tokens are contiguous and in order (bigrams join neighbours of the same row)."""
+        self._grow()
+        sparse = self._sparse
+        unigram = self._unigram[ids]
+        known = unigram >= 0
+        columns, owners = [unigram[known]], [rows[known]]
+        if len(ids) > 1 and len(self._bigram_keys):
+            same = rows[1:] == rows[:-1]
+            keys = ids[:-1][same] * _PAIR + ids[1:][same]
+            found = np.minimum(np.searchsorted(self._bigram_keys, keys), len(self._bigram_keys) - 1)
+            hit = self._bigram_keys[found] == keys
+            columns.append(self._bigram_columns[found[hit]])
+            owners.append(rows[:-1][same][hit])
+        column, owner = np.concatenate(columns), np.concatenate(owners)
+        word_counts = sparse.csr_matrix((np.ones(len(column)), (owner, column)), shape=(n_rows, len(self.words.idf)))
+        occurrences = sparse.csr_matrix((np.ones(len(ids)), (rows, ids)), shape=(n_rows, self._char_matrix.shape[0]))
+        char_counts = (occurrences @ self._char_matrix).tocsr()
+        return tfidf(word_counts, self.words.idf), tfidf(char_counts, self.chars.idf)
+
+    def _grow(self) -> None:
+        """Work out the columns of tokens first seen since the last call."""
+        if self._generation != TOKENS.generation:
+            self._start()  # the table was cleared: ids were renumbered
+        known, total = len(self._unigram), len(TOKENS)
+        if known == total:
+            return
+        new = TOKENS.strings[known:total]
+        words, chars = self.words.vocabulary, self.chars.vocabulary
+        unigram = np.fromiter((words.get("w:" + t, -1) for t in new), dtype=np.int64, count=len(new))
+        self._unigram = np.concatenate([self._unigram, unigram])
+        rows = [np.array([chars[f] for f in char_features([t]) if f in chars], dtype=np.int64) for t in new]
+        lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
+        block = self._sparse.csr_matrix(
+            (np.ones(int(lengths.sum())), np.concatenate(rows or [np.zeros(0, np.int64)]), np.r_[0, np.cumsum(lengths)]),
+            shape=(len(new), len(self.chars.idf)),
+        )
+        self._char_matrix = self._sparse.vstack([self._char_matrix, block], format="csr")

@@ -1,20 +1,21 @@
 """Which of cs / sk / fr / zh a text is, with a confidence, or None.
 
 Chinese is told by script. Czech, Slovak and French are told by a multinomial naive Bayes over hashed
-character 1-4-grams, trained on our corpora plus their diacritics-stripped copies (so that Czech typed on a
+character 1-4-grams of each word (framed by spaces, so that " ne" and "ý " count), trained on our corpora plus their diacritics-stripped copies (so that Czech typed on a
 phone without háčky still reads as Czech), and on a small set of texts in other languages, so that English or
 Polish comes out as None rather than as the nearest of ours. Everything is vectorised over a batch in numpy.
 """
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Sequence
 
 import numpy as np
 
 from .labels import Lang
+from .tokenizers.base import PIECES, WORD, ScannedBatch, scan_batch
+from .tokenizers.stream import TOKENS
 
 BUCKETS = 1 << 18
 MAX_N = 4
@@ -23,14 +24,8 @@ MIN_LETTERS = 4
 #: below this posterior the best guess is not given
 MIN_SCORE = 0.5
 OTHER = "other"
-_CLEAN = re.compile(r"[\W\d_]+")
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _SHIFT = np.uint64(64 - 18)
-
-
-def _normalise(text: str) -> str:
-    """Lower-case letters only, each word framed by spaces: "Nic moc!" -> " nic moc "."""
-    return " " + _CLEAN.sub(" ", unicodedata.normalize("NFC", text).lower()).strip() + " "
 
 
 def strip_diacritics(text: str) -> str:
@@ -38,16 +33,16 @@ def strip_diacritics(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
 
 
-def _codes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """All normalised texts as one array of code points, each followed by a 0, and the text each belongs to."""
-    normalised = [_normalise(t) for t in texts]
-    codes = np.frombuffer(("\0".join(normalised) + "\0").encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    lengths = np.fromiter((len(t) + 1 for t in normalised), dtype=np.int64, count=len(normalised))
-    return codes, np.repeat(np.arange(len(texts)), lengths)
+def _codes(words: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """All words framed by spaces as one array of code points, each followed by a 0, and the word of each."""
+    framed = [f" {w.rstrip(chr(39))} " for w in words]
+    codes = np.frombuffer(("\0".join(framed) + "\0").encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    lengths = np.fromiter((len(w) + 1 for w in framed), dtype=np.int64, count=len(framed))
+    return codes, np.repeat(np.arange(len(words)), lengths)
 
 
 def ngram_buckets(codes: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Hash buckets of every character 1-4-gram in `codes` (from `_codes`), and the text each belongs to."""
+    """Hash buckets of every character 1-4-gram in `codes` (from `_codes`), and the word each belongs to."""
     separator = codes == 0
     buckets, owners = [], []
     acc = np.zeros(len(codes), dtype=np.uint64)
@@ -67,20 +62,36 @@ def ngram_buckets(codes: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.
     return np.concatenate(buckets), np.concatenate(owners)
 
 
-def _script_counts(codes: np.ndarray, owner: np.ndarray, n_texts: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per text: letters, Han characters, and kana or hangul characters (which make a text not Chinese)."""
-    letter = (codes != 0) & (codes != 32)
+def _script_counts(words: Sequence[str]) -> np.ndarray:
+    """Per word: letters, Han characters, and kana or hangul characters (which make a text not Chinese)."""
+    codes = np.frombuffer("".join(words).encode("utf-32-le"), dtype=np.uint32)
+    owner = np.repeat(np.arange(len(words)), [len(w) for w in words])
+    letter = codes != 39  # the apostrophe of "l'"
     han = ((codes >= 0x4E00) & (codes <= 0x9FFF)) | ((codes >= 0x3400) & (codes <= 0x4DBF))
     other_cjk = ((codes >= 0x3040) & (codes <= 0x30FF)) | ((codes >= 0xAC00) & (codes <= 0xD7AF))
-    return tuple(np.bincount(owner[mask], minlength=n_texts) for mask in (letter, han, other_cjk))  # type: ignore[return-value]
+    return np.stack([np.bincount(owner[mask], minlength=len(words)) for mask in (letter, han, other_cjk)], axis=1)
+
+
+def _words(batch: ScannedBatch) -> tuple[np.ndarray, np.ndarray]:
+    """The piece numbers of the batch's words and the text of each."""
+    is_word = PIECES.kind_array()[batch.piece] == WORD
+    return batch.piece[is_word], batch.row[is_word]
 
 
 class LanguageIdentifier:
-    """Fitted naive Bayes log-probabilities, `log_probs[bucket, class]`, applied to whole batches."""
+    """Fitted naive Bayes log-probabilities, `log_probs[bucket, class]`, applied to whole batches.
+
+    A text scores the sum of its words' scores, each word's (its framed n-grams) worked out once per process."""
 
     def __init__(self, log_probs: np.ndarray, classes: Sequence[str]) -> None:
         self.log_probs = log_probs.astype(np.float32)
         self.classes = tuple(classes)
+        self._start()
+
+    def _start(self) -> None:
+        self._generation = TOKENS.generation
+        self._word_scores = np.zeros((0, len(self.classes)), dtype=np.float32)  # per piece number
+        self._word_scripts = np.zeros((0, 3), dtype=np.int64)
 
     def detect(self, text: str) -> tuple[Lang | None, float]:
         """(language, confidence 0-1) of one text; (None, score) when it is none of ours or too short."""
@@ -88,22 +99,22 @@ class LanguageIdentifier:
 
     def detect_many(self, texts: Sequence[str]) -> list[tuple[Lang | None, float]]:
         """`detect` for a batch; much faster per text than calling `detect` in a loop."""
-        if not texts:
-            return []
-        codes, owner = _codes(texts)
-        letters, han, other_cjk = _script_counts(codes, owner, len(texts))
-        buckets, owners = ngram_buckets(codes, owner)
-        weights = self.log_probs[buckets]
-        scores = np.stack(
-            [np.bincount(owners, weights=weights[:, c], minlength=len(texts)) for c in range(len(self.classes))],
-            axis=1,
-        )
+        return self.detect_scanned(scan_batch(texts)) if texts else []
+
+    def detect_scanned(self, batch: ScannedBatch) -> list[tuple[Lang | None, float]]:
+        """`detect` for every text of a scanned batch."""
+        pieces, rows = _words(batch)
+        self._grow()
+        n = batch.n_rows
+        letters, han, other_cjk = (np.bincount(rows, weights=self._word_scripts[pieces, k], minlength=n) for k in range(3))
+        weights = self._word_scores[pieces]
+        scores = np.stack([np.bincount(rows, weights=weights[:, c], minlength=n) for c in range(len(self.classes))], axis=1)
         scores -= scores.max(axis=1, keepdims=True)
         posterior = np.exp(scores)
         posterior /= posterior.sum(axis=1, keepdims=True)
         best = posterior.argmax(axis=1)
         results: list[tuple[Lang | None, float]] = []
-        for i in range(len(texts)):
+        for i in range(n):
             if han[i] and not other_cjk[i] and han[i] >= 0.5 * letters[i]:
                 results.append(("zh", round(float(han[i] / letters[i]), 4)))
                 continue
@@ -114,6 +125,21 @@ class LanguageIdentifier:
                 results.append((lang, score))
         return results
 
+    def _grow(self) -> None:
+        """Score the words first seen since the last call (all pieces get a row; only words score)."""
+        if self._generation != TOKENS.generation:
+            self._start()
+        known, total = len(self._word_scores), len(PIECES.pieces)
+        if known >= total:
+            return
+        kinds = PIECES.kind_array()[known:total]
+        new = [p if k == WORD else "" for p, k in zip(PIECES.pieces[known:total], kinds.tolist())]
+        buckets, owners = ngram_buckets(*_codes(new))
+        weights = self.log_probs[buckets]
+        scores = np.stack([np.bincount(owners, weights=weights[:, c], minlength=len(new)) for c in range(len(self.classes))], axis=1)
+        self._word_scores = np.concatenate([self._word_scores, scores.astype(np.float32)])
+        self._word_scripts = np.concatenate([self._word_scripts, _script_counts(new)])
+
 
 def train_language_identifier(texts: Sequence[str], labels: Sequence[str], alpha: float = 0.1) -> LanguageIdentifier:
     """Fit on labelled texts (cs, sk, fr and `other`; Chinese needs none); each text is also learnt unaccented."""
@@ -121,9 +147,18 @@ def train_language_identifier(texts: Sequence[str], labels: Sequence[str], alpha
     pairs = [(t, y) for t, y in zip(texts, labels) if y != "zh"]
     augmented = [t for t, _ in pairs] + [strip_diacritics(t) for t, _ in pairs]
     targets = np.array([classes.index(y) for _, y in pairs] * 2)
-    buckets, owners = ngram_buckets(*_codes(augmented))
-    counts = np.bincount(buckets * len(classes) + targets[owners], minlength=BUCKETS * len(classes))
-    smoothed = counts.reshape(BUCKETS, len(classes)) + alpha
+    pieces, rows = _words(scan_batch(augmented))
+    # each distinct word once, with how often each class uses it
+    keys, counts = np.unique(pieces * len(classes) + targets[rows], return_counts=True)
+    words, word_class = np.divmod(keys, len(classes))
+    unique_words, word_index = np.unique(words, return_inverse=True)
+    buckets, owners = ngram_buckets(*_codes([PIECES.pieces[p] for p in unique_words.tolist()]))
+    per_word = np.zeros((len(unique_words), len(classes)))
+    np.add.at(per_word, (word_index, word_class), counts)
+    counts_by_bucket = np.stack(
+        [np.bincount(buckets, weights=per_word[owners, c], minlength=BUCKETS) for c in range(len(classes))], axis=1
+    )
+    smoothed = counts_by_bucket + alpha
     log_probs = np.log(smoothed / smoothed.sum(axis=0, keepdims=True))
     # stored as float16 (half the size); rounded here too, so a model scores the same before and after saving
     return LanguageIdentifier(log_probs.astype(np.float16), classes)

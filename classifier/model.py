@@ -20,11 +20,11 @@ from typing import Any
 import numpy as np
 
 from .errors import ModelError
-from .features import SparseRows, TfidfTransform, hstack, linear_scores, word_features
+from .features import Featurizer, SparseRows, TfidfTransform
 from .labels import DIMENSIONS, INTENTS, SENTIMENTS, Lang
 from .langid import LanguageIdentifier
 from .records import DimensionScore, Prediction
-from .tokenizers import get_tokenizer
+from .tokenizers import ScannedBatch, TokenStream, scan_batch, tokenize_batch, tokenize_scanned
 
 #: Bumped when the files change shape; a model of another major version is refused with "retrain".
 FORMAT_VERSION = 1
@@ -78,11 +78,13 @@ class Model:
     ) -> None:
         self.words = words
         self.chars = chars
-        self.weights = weights.astype(np.float32)
+        # float32 on disk; rounded here too, so that a model scores the same before and after saving
+        self.weights = weights.astype(np.float32).astype(np.float64)
         self.bias = bias.astype(np.float64)
         self.thresholds = thresholds.astype(np.float64)
         self.langid = langid
         self.metadata = dict(metadata)
+        self._features: Featurizer | None = None
         self._word_names: list[str] | None = None  # for evidence: feature names and which are single words
         self._unigram = np.zeros(0, dtype=bool)
 
@@ -102,85 +104,80 @@ class Model:
     ) -> list[Prediction]:
         """Labels of many texts, in order. A language given in `langs` is used as is; None is detected.
         With `explain`, each prediction carries the words that pushed its labels most (`evidence`)."""
-        items = self._identify(texts, langs)
-        tokens, clauses = self._tokenize(items)
-        rows = self._rows(tokens)
-        probabilities = self._probabilities(rows)
+        batch = scan_batch(texts)
+        items = self._identify(texts, langs, batch)
+        stream = tokenize_scanned(batch, [item.lang for item in items])
+        words, chars = self._featurizer().matrices(stream.ids, stream.row, len(items))
+        probabilities = self._probabilities(words, chars)
         uninformative = np.fromiter((_TWO_LETTERS.search(t) is None for t in texts), dtype=bool, count=len(texts))
         probabilities[uninformative] = UNINFORMATIVE
-        dimensions = self._dimensions(clauses, probabilities)
-        evidence = self._evidence(items, rows, probabilities) if explain else None
+        dimensions = self._dimensions(stream, probabilities)
+        evidence = self._evidence(items, words, probabilities) if explain else None
+        sentiment_best = probabilities[:, _SENT].argmax(axis=1).tolist()
+        intent_best = probabilities[:, _INTENT].argmax(axis=1).tolist()
+        rounded = probabilities.round(4).tolist()
         predictions = []
-        for i, (item, probs) in enumerate(zip(items, probabilities)):
-            sentiment = probs[_SENT]
-            intent = probs[_INTENT]
+        for i, (item, probs) in enumerate(zip(items, rounded)):
             predictions.append(
                 Prediction(
                     id=ids[i] if ids is not None else None,
                     text=item.text,
                     lang=item.lang,
                     lang_score=item.lang_score,
-                    sentiment=SENTIMENTS[int(sentiment.argmax())],
-                    sentiment_scores={s: round(float(p), 4) for s, p in zip(SENTIMENTS, sentiment)},
+                    sentiment=SENTIMENTS[sentiment_best[i]],
+                    sentiment_scores=dict(zip(SENTIMENTS, probs[_SENT])),
                     dimensions=dimensions[i],
-                    intent=INTENTS[int(intent.argmax())],
-                    intent_scores={s: round(float(p), 4) for s, p in zip(INTENTS, intent)},
+                    intent=INTENTS[intent_best[i]],
+                    intent_scores=dict(zip(INTENTS, probs[_INTENT])),
                     fields=fields[i] if fields is not None else {},
                     evidence=evidence[i] if evidence is not None else (),
                 )
             )
         return predictions
 
-    def _evidence(self, items: Sequence[_Text], rows: SparseRows, probabilities: np.ndarray) -> list[tuple[str, ...]]:
+    def _featurizer(self) -> Featurizer:
+        if self._features is None:
+            self._features = Featurizer(self.words, self.chars)
+        return self._features
+
+    def _evidence(self, items: Sequence[_Text], words: Any, probabilities: np.ndarray) -> list[tuple[str, ...]]:
         from .explain import top_words
 
         if self._word_names is None:
             self._word_names = sorted(self.words.vocabulary, key=self.words.vocabulary.__getitem__)
             self._unigram = np.array([name.startswith("w:") for name in self._word_names], dtype=bool)
+        rows = SparseRows(words.indptr, words.indices, words.data)
         texts, langs = [i.text for i in items], [i.lang for i in items]
         return top_words(rows, probabilities, self.weights, self._word_names, self._unigram, texts, langs)
 
-    def _identify(self, texts: Sequence[str], langs: Sequence[Lang | None] | None) -> list[_Text]:
+    def _identify(self, texts: Sequence[str], langs: Sequence[Lang | None] | None, batch: ScannedBatch | None = None) -> list[_Text]:
+        """Each text with its language: as given, or detected (None where it is none of ours)."""
         if langs is not None and len(langs) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(langs)} languages")
         given = list(langs) if langs is not None else [None] * len(texts)
-        unknown = [i for i, lang in enumerate(given) if lang is None]
-        detected = dict(zip(unknown, self.langid.detect_many([texts[i] for i in unknown])))
+        if all(lang is not None for lang in given):
+            return [_Text(text, lang, 1.0) for text, lang in zip(texts, given)]
+        detected = self.langid.detect_scanned(batch if batch is not None else scan_batch(texts))
         return [
-            _Text(text, lang, 1.0) if lang is not None else _Text(text, *detected[i])
-            for i, (text, lang) in enumerate(zip(texts, given))
+            _Text(text, lang, 1.0) if lang is not None else _Text(text, *found)
+            for text, lang, found in zip(texts, given, detected)
         ]
-
-    def _tokenize(self, items: Sequence[_Text]) -> tuple[list[list[str]], list[list[list[str]]]]:
-        """Each text tokenised once by its language's tokeniser: its tokens, and its clauses' tokens."""
-        pairs = [get_tokenizer(item.lang).with_clauses(item.text) for item in items]
-        return [p[0] for p in pairs], [p[1] for p in pairs]
-
-    def _rows(self, token_lists: Sequence[Sequence[str]]) -> SparseRows:
-        return hstack(
-            [
-                self.words.transform([word_features(t) for t in token_lists]),
-                self.chars.transform_indices([self.chars.char_indices(t) for t in token_lists]),
-            ]
-        )
-
-    def features(self, items: Sequence[_Text]) -> SparseRows:
-        """The TF-IDF rows of texts."""
-        return self._rows(self._tokenize(items)[0])
 
     def probabilities(self, items: Sequence[_Text]) -> np.ndarray:
         """Per text: 3 sentiment, 3 intent and 8 dimension probabilities, in the order of labels.py."""
-        return self._probabilities(self.features(items))
+        stream = tokenize_batch([i.text for i in items], [i.lang for i in items])
+        return self._probabilities(*self._featurizer().matrices(stream.ids, stream.row, len(items)))
 
-    def _probabilities(self, rows: SparseRows) -> np.ndarray:
-        scores = linear_scores(rows, self.weights, self.bias)
-        probs = np.empty_like(scores)
+    def _probabilities(self, words: Any, chars: Any) -> np.ndarray:
+        n_words = len(self.words.idf)
+        scores = words @ self.weights[:n_words] + chars @ self.weights[n_words:] + self.bias
+        probs: np.ndarray = np.empty_like(scores)
         probs[:, _SENT] = _softmax(scores[:, _SENT])
         probs[:, _INTENT] = _softmax(scores[:, _INTENT])
         probs[:, _DIMS] = _sigmoid(scores[:, _DIMS])
         return probs
 
-    def _dimensions(self, clauses: Sequence[Sequence[list[str]]], probabilities: np.ndarray) -> list[tuple[DimensionScore, ...]]:
+    def _dimensions(self, stream: TokenStream, probabilities: np.ndarray) -> list[tuple[DimensionScore, ...]]:
         """Per text: dimensions over their thresholds, best first (at least one), each with its own sentiment.
 
         For a text with several dimensions and clauses, each dimension takes the sentiment of the clause
@@ -188,35 +185,46 @@ class Model:
         positive, price negative). All clauses of a batch go through the model in one call.
         """
         dim_probs = probabilities[:, _DIMS]
-        overall = probabilities[:, _SENT].argmax(axis=1)
-        chosen: list[list[int]] = []
-        for row in dim_probs:
-            order = [int(d) for d in np.argsort(-row, kind="stable") if row[d] >= self.thresholds[d] and row[d] > 0]
-            chosen.append(order or [int(row.argmax()) if row.any() else DIMENSIONS.index("general")])
-        sentiments = [{d: int(overall[i]) for d in dims} for i, dims in enumerate(chosen)]
-        clause_tokens: list[list[str]] = []
-        owners: list[int] = []
-        for i, text_clauses in enumerate(clauses):
-            if len(chosen[i]) > 1 and len(text_clauses) > 1:
-                clause_tokens.extend(text_clauses)
-                owners.extend([i] * len(text_clauses))
-        if clause_tokens:
-            clause_probs = self._probabilities(self._rows(clause_tokens))
-            owner_array = np.array(owners)
-            for i in sorted(set(owners)):
-                rows = clause_probs[owner_array == i]
-                for d in chosen[i]:
-                    clause = rows[int(rows[:, _DIMS][:, d].argmax()), _SENT]
-                    text = probabilities[i, _SENT]
-                    weight = 1.0 if SENTIMENTS[int(text.argmax())] == "neutral" else CLAUSE_WEIGHT
-                    sentiments[i][d] = int((weight * clause + (1 - weight) * text).argmax())
+        over = (dim_probs >= self.thresholds) & (dim_probs > 0)
+        best_first = np.argsort(-dim_probs, axis=1, kind="stable")
+        fallback = np.where(dim_probs.any(axis=1), dim_probs.argmax(axis=1), DIMENSIONS.index("general"))
+        chosen = [
+            [d for d in order if flags[d]] or [int(fall)]
+            for order, flags, fall in zip(best_first.tolist(), over.tolist(), fallback.tolist())
+        ]
+        sentiments = np.repeat(probabilities[:, _SENT].argmax(axis=1)[:, None], len(DIMENSIONS), axis=1)
+        n_clauses = np.bincount(stream.clause_row, minlength=len(chosen))
+        several = (over.sum(axis=1) > 1) & (n_clauses > 1)
+        if several.any():
+            sentiments[several] = self._clause_sentiments(stream, probabilities, several)[several]
+        sentiment_names = sentiments.tolist()
+        rounded = dim_probs.round(4).tolist()
         return [
-            tuple(
-                DimensionScore(DIMENSIONS[d], round(float(dim_probs[i, d]), 4), SENTIMENTS[sentiments[i][d]])
-                for d in dims
-            )
+            tuple(DimensionScore(DIMENSIONS[d], rounded[i][d], SENTIMENTS[sentiment_names[i][d]]) for d in dims)
             for i, dims in enumerate(chosen)
         ]
+
+    def _clause_sentiments(self, stream: TokenStream, probabilities: np.ndarray, texts: np.ndarray) -> np.ndarray:
+        """Per text in `texts` (a mask) and dimension: the sentiment of the clause with the highest probability
+        of that dimension (the first such clause on a tie), blended with the text's own sentiment."""
+        wanted = texts[stream.clause_row]
+        keep = stream.clause >= 0
+        keep[keep] = wanted[stream.clause[keep]]
+        number = np.cumsum(wanted) - 1  # selected clauses renumbered 0..k-1, still contiguous per text
+        clause_probs = self._probabilities(*self._featurizer().matrices(stream.ids[keep], number[stream.clause[keep]], int(wanted.sum())))
+        owner = stream.clause_row[wanted]
+        starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+        dims = clause_probs[:, _DIMS]
+        best = np.maximum.reduceat(dims, starts, axis=0)
+        group = np.cumsum(np.r_[True, owner[1:] != owner[:-1]]) - 1
+        positions = np.where(dims == best[group], np.arange(len(dims))[:, None], len(dims))
+        first_best = np.minimum.reduceat(positions, starts, axis=0)  # (texts, dimensions) -> clause
+        text_sentiment = probabilities[owner[starts], _SENT]
+        weight = np.where(text_sentiment.argmax(axis=1) == SENTIMENTS.index("neutral"), 1.0, CLAUSE_WEIGHT)[:, None, None]
+        blended = weight * clause_probs[first_best][:, :, _SENT] + (1 - weight) * text_sentiment[:, None, :]
+        result = np.zeros((len(probabilities), len(DIMENSIONS)), dtype=np.int64)
+        result[owner[starts]] = blended.argmax(axis=2)
+        return result
 
     # -- saving and loading ----------------------------------------------------------------------------------
 
@@ -228,7 +236,7 @@ class Model:
         with open(staging / "arrays.npz", "wb") as handle:
             np.savez_compressed(
                 handle,
-                weights=self.weights,
+                weights=self.weights.astype(np.float32),
                 bias=self.bias,
                 thresholds=self.thresholds,
                 word_idf=self.words.idf,
@@ -293,7 +301,7 @@ def load_model(directory: str | os.PathLike[str] | None = None) -> Model:
         chars = {c: i for i, c in enumerate(vocabulary["chars"])}
         model = Model(
             words=TfidfTransform(words, arrays["word_idf"]),
-            chars=TfidfTransform(chars, arrays["char_idf"], offset=len(words)),
+            chars=TfidfTransform(chars, arrays["char_idf"]),
             weights=arrays["weights"],
             bias=arrays["bias"],
             thresholds=arrays["thresholds"],

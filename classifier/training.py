@@ -17,7 +17,7 @@ from .labels import DIMENSIONS, INTENTS, LANGUAGES, SENTIMENTS
 from .langid import train_language_identifier
 from .model import Model
 from .records import Example
-from .tokenizers import get_tokenizer
+from .tokenizers import tokenize_batch
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class Fitted:
 
 def tokenize_examples(examples: Sequence[Example]) -> list[list[str]]:
     """Each example's tokens, by the tokeniser of its labelled language."""
-    return [get_tokenizer(e.lang)(e.text) for e in examples]
+    return tokenize_batch([e.text for e in examples], [e.lang for e in examples]).token_lists()
 
 
 def fit_estimators(examples: Sequence[Example], config: TrainingConfig = TrainingConfig()) -> Fitted:
@@ -117,7 +117,7 @@ def _head(estimator: Any, labels: Sequence[str], n_features: int, present: Seque
 def to_model(fitted: Fitted, langid: Any, thresholds: np.ndarray, metadata: dict[str, Any]) -> Model:
     """The numpy Model that applies exactly what `fitted` learnt."""
     words = TfidfTransform(fitted.words.vocabulary_, fitted.words.idf_)
-    chars = TfidfTransform(fitted.chars.vocabulary_, fitted.chars.idf_, offset=len(words.vocabulary))
+    chars = TfidfTransform(fitted.chars.vocabulary_, fitted.chars.idf_)
     n = len(words.vocabulary) + len(chars.vocabulary)
     sentiment = _head(fitted.sentiment, SENTIMENTS, n, [])
     intent = _head(fitted.intent, INTENTS, n, [])

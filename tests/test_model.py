@@ -127,11 +127,13 @@ def test_bundled_model_is_small() -> None:
 
 
 def test_classify_path_needs_no_scikit_learn() -> None:
+    """Classifying applies the arrays with numpy and scipy.sparse; scikit-learn (slow to import) stays out,
+    and so does jieba while no Chinese text is seen."""
     code = (
         "import sys, classifier\n"
         "p = classifier.classify('Objednávka přišla pozdě.')\n"
         "assert p.lang == 'cs', p\n"
-        "bad = [m for m in ('sklearn', 'scipy', 'jieba') if m in sys.modules]\n"
+        "bad = [m for m in ('sklearn', 'jieba') if m in sys.modules]\n"
         "assert not bad, bad\n"
     )
     fresh_python(code)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pickle
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from classifier.tokenizers import get_tokenizer
+from classifier.tokenizers import TOKENS, base, get_tokenizer, tokenize_batch
 
 from .conftest import fresh_python
 
@@ -54,9 +56,10 @@ FRENCH = [
 ]
 
 CHINESE = [
-    # traditional input gives the same tokens as simplified; full-width punctuation normalised
-    ("這家餐廳的服務態度很差，再也不來了！！！", ["这家", "餐厅", "服务态度", "很差", "再也不来", "!!"]),
-    ("这家餐厅的服务态度很差，再也不来了!!!", ["这家", "餐厅", "服务态度", "很差", "再也不来", "!!"]),
+    # traditional input gives the same tokens as simplified; full-width punctuation normalised; jieba's
+    # dictionary mode (no HMM) leaves 很 + 差 apart, the word bigram "很 差" keeps them together
+    ("這家餐廳的服務態度很差，再也不來了！！！", ["这家", "餐厅", "服务态度", "很", "差", "再也不来", "!!"]),
+    ("这家餐厅的服务态度很差，再也不来了!!!", ["这家", "餐厅", "服务态度", "很", "差", "再也不来", "!!"]),
     # service dictionary keeps 没收到 whole (jieba alone gives 没收 "confiscate" + 到)
     ("快递没收到，客服也不理人😡", ["快递", "没收到", "客服", "也", "不理", "人", "😡"]),
     # negators attach to what they negate
@@ -123,3 +126,43 @@ def test_jieba_is_lazy_and_silent() -> None:
     result = fresh_python(code)
     assert result.stdout == ""
     assert result.stderr == ""
+
+
+# -- batches: the model tokenises a whole chunk at once; a text's tokens must not depend on its neighbours ----
+
+PIECES_OF_TEXT = st.sampled_from(
+    ["Objednávka", "nepřišla", "ale", "nie", "je", "pas", "du", "tout", "mais", "n'est", "l'", "très", "不", "好", "但是",
+     "服务", "😡", ":)", ";p", "!!!", "?", ".", ",", "\n", " - ", "#12345", "www.shop.cz/x", "a@b.cz", "120 Kč",
+     "+420 777 123 456", "\ue000", "ok", "Nic", "moc", "...", "(", ")", "€", "_num_", "'", "ne", "nikdy"]
+)
+BATCH_TEXTS = st.lists(st.lists(PIECES_OF_TEXT, max_size=12).map(" ".join) | st.text(max_size=40), min_size=1, max_size=8)
+
+
+@settings(max_examples=200, deadline=None)
+@given(BATCH_TEXTS, st.lists(st.sampled_from(["cs", "sk", "fr", "zh", None]), min_size=8, max_size=8))
+def test_a_batch_gives_each_text_the_tokens_and_clauses_it_has_alone(texts: list[str], langs: list[str | None]) -> None:
+    langs = langs[: len(texts)]
+    stream = tokenize_batch(texts, langs)
+    alone = [get_tokenizer(lang).with_clauses(text) for text, lang in zip(texts, langs)]
+    assert stream.token_lists() == [tokens for tokens, _ in alone]
+    assert stream.clause_lists() == [clauses for _, clauses in alone]
+
+
+def test_clause_rules_on_a_batch() -> None:
+    stream = tokenize_batch(["Kurýr milý, ale balík rozbitý. Jinak ok. Díky", "pas mal", "Super!"], ["cs", "fr", "cs"])
+    assert stream.clause_lists() == [
+        # "ale" turns the sentence and belongs to no clause; the one-token clause "diky" joins the one before
+        [["kuryr", "mil"], ["balik", "rozbit"], ["jinak", "ok", "dik"]],
+        [["pas", "ne_mal"]],
+        [["super", "!"]],
+    ]
+
+
+def test_tables_start_afresh_when_full_and_tokens_stay_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = ["Objednávka nepřišla, nikdo se neozval 😡", "Le SAV ne répond pas", "服务态度很好"]
+    langs: list[str | None] = ["cs", "fr", "zh"]
+    before = tokenize_batch(texts, langs).token_lists()
+    generation = TOKENS.generation
+    monkeypatch.setattr(base, "MAX_DISTINCT", 0)
+    assert tokenize_batch(texts, langs).token_lists() == before
+    assert TOKENS.generation > generation

@@ -1,15 +1,20 @@
-"""Per-language tokenisers: `get_tokenizer(lang)` returns a callable text -> list of tokens."""
+"""Per-language tokenisers: `get_tokenizer(lang)` returns a callable text -> list of tokens;
+`tokenize_batch` tokenises a batch of texts in several languages at once, as the model does."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from collections.abc import Sequence
 from typing import Protocol
 
-from .base import LanguageData, WordTokenizer
+import numpy as np
+
+from .base import LanguageData, ScannedBatch, WordTokenizer, scan_batch
 from .cs import CzechTokenizer
 from .fr import FrenchTokenizer
 from .sk import SlovakTokenizer
+from .stream import TOKENS, TokenStream
 from .zh import ChineseTokenizer
 
 class Tokenizer(Protocol):
@@ -18,6 +23,8 @@ class Tokenizer(Protocol):
     def __call__(self, text: str) -> list[str]: ...
 
     def with_clauses(self, text: str) -> tuple[list[str], list[list[str]]]: ...
+
+    def stream(self, batch: ScannedBatch, wanted: np.ndarray) -> TokenStream: ...
 
 #: For text of unknown language: words folded and split, no stemming, no stop words.
 GENERIC = LanguageData(lang="")
@@ -41,4 +48,33 @@ def get_tokenizer(lang: str | None) -> Tokenizer:
         raise ValueError(f"no tokeniser for language {lang!r}; choose one of {', '.join(_TOKENIZERS)}") from None
 
 
-__all__ = ["ChineseTokenizer", "CzechTokenizer", "FrenchTokenizer", "SlovakTokenizer", "Tokenizer", "get_tokenizer"]
+def tokenize_batch(texts: Sequence[str], langs: Sequence[str | None]) -> TokenStream:
+    """The tokens of many texts, each by the tokeniser of its language (None: the generic one)."""
+    if len(langs) != len(texts):
+        raise ValueError(f"{len(texts)} texts but {len(langs)} languages")
+    return tokenize_scanned(scan_batch(texts), langs)
+
+
+def tokenize_scanned(batch: ScannedBatch, langs: Sequence[str | None]) -> TokenStream:
+    """`tokenize_batch` for texts already scanned (the model scans once for language ID and tokens)."""
+    streams = []
+    for lang in dict.fromkeys(langs):
+        wanted = np.fromiter((other == lang for other in langs), dtype=bool, count=batch.n_rows)
+        streams.append(get_tokenizer(lang).stream(batch, wanted))
+    return TokenStream.concat(streams, batch.n_rows)
+
+
+__all__ = [
+    "TOKENS",
+    "ChineseTokenizer",
+    "CzechTokenizer",
+    "FrenchTokenizer",
+    "ScannedBatch",
+    "SlovakTokenizer",
+    "TokenStream",
+    "Tokenizer",
+    "get_tokenizer",
+    "scan_batch",
+    "tokenize_batch",
+    "tokenize_scanned",
+]

@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+
+import numpy as np
+
+from .stream import SEP, TOKENS, TokenStream, merge_clause_ids
 
 #: Placeholders that replace personal or volatile data; they survive lower-casing and word splitting.
 URL, EMAIL, PHONE, ORDER, NUM = "_url_", "_email_", "_phone_", "_order_", "_num_"
@@ -16,9 +20,10 @@ URL, EMAIL, PHONE, ORDER, NUM = "_url_", "_email_", "_phone_", "_order_", "_num_
 NEG = "ne_"
 
 _APOSTROPHES = ("\u2019", "\u2018", "`", "\u00b4", "\u02bc")
-#: Web and e-mail addresses; tried only on texts with "@", "www." or "http".
-_ADDRESS = re.compile(r"(?P<url>(?:https?://|www\.)\S+)|(?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)", re.IGNORECASE)
-_MAY_ADDRESS = re.compile(r"@|www\.|https?:", re.IGNORECASE)
+#: Web and e-mail addresses; tried only on texts with "@", "www." or "http". These patterns and the
+#: number patterns run on lower-cased text, so they need no (slow) IGNORECASE.
+_ADDRESS = re.compile(r"(?P<url>(?:https?://|www\.)[^\s\ue000]+)|(?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)")
+_MAY_ADDRESS = re.compile(r"@|www\.|https?:")
 #: Numbers, in order of precedence (at one position the first that matches wins); tried only with a digit.
 _NUMBER_PATTERNS = (
     # order, invoice and tracking numbers: "#12345", "CZ2024-0012345", "obj. 2023/0815" ...
@@ -28,7 +33,7 @@ _NUMBER_PATTERNS = (
     (ORDER, r"\d{5,}"),
     (NUM, r"\d+(?:[.,]\d+)?"),
 )
-_NUMBER = re.compile("|".join(f"(?P<m{i}>{pattern})" for i, (_, pattern) in enumerate(_NUMBER_PATTERNS)), re.IGNORECASE)
+_NUMBER = re.compile("|".join(f"(?P<m{i}>{pattern})" for i, (_, pattern) in enumerate(_NUMBER_PATTERNS)))
 _PLACEHOLDER = {f"m{i}": f" {placeholder} " for i, (placeholder, _) in enumerate(_NUMBER_PATTERNS)}
 _PLACEHOLDER.update(url=f" {URL} ", email=f" {EMAIL} ")
 _DIGIT = re.compile(r"\d")
@@ -55,18 +60,26 @@ _SPECIALS = (
 )
 #: Everything in prepared text that is not a word: masks, emoticons, emoji, emphatic punctuation, clause breaks.
 SPECIALS = re.compile(_SPECIALS)
-#: One scan splits prepared text into those pieces and words.
-_SCAN = re.compile(_SPECIALS + r"|(?P<word>[^\W\d_]+(?:'(?=[^\W\d_]))?)")
+#: One scan splits prepared text into those pieces, words, and the boundaries of a batch's texts.
+_SCAN = re.compile(_SPECIALS + r"|(?P<word>[^\W\d_]+(?:'(?=[^\W\d_]))?)" + f"|(?P<sep>{SEP})")
 
 
 def prepare(text: str) -> str:
-    """NFKC (full-width to half-width, composed accents), lower-case, apostrophes unified, data masked."""
+    """NFKC (full-width to half-width, composed accents), lower-case, apostrophes unified, data masked.
+    `text` may be many texts joined by `SEP`: each is prepared as if alone."""
     text = unicodedata.normalize("NFKC", text).lower()
     for apostrophe in _APOSTROPHES:
         if apostrophe in text:
             text = text.replace(apostrophe, "'")
     if not text.isascii():
         text = _SKIP_RE.sub("", text)
+    if _MAY_ADDRESS.search(text) or _DIGIT.search(text):
+        # the masks are slow over long text: only the texts that may hold data go through them
+        text = SEP.join(map(_mask_data, text.split(SEP))) if SEP in text else _mask_data(text)
+    return text
+
+
+def _mask_data(text: str) -> str:
     if _MAY_ADDRESS.search(text):
         text = _ADDRESS.sub(_mask, text)
     if _DIGIT.search(text):
@@ -85,13 +98,6 @@ def punct_token(run: str) -> str:
     if "!" in run and "?" in run:
         return "?!"
     return run[0] * min(len(run), 2)
-
-
-def scan(prepared: str) -> Iterator[tuple[str, str]]:
-    """Yield (kind, piece) for every meaningful piece of prepared text; kind is a group name of `_SCAN`."""
-    for match in _SCAN.finditer(prepared):
-        kind = match.lastgroup or ""
-        yield kind, match.group(kind)
 
 
 def special_token(kind: str, piece: str) -> str | None:
@@ -151,31 +157,94 @@ class LanguageData:
         return NEG + self.stem(word[len(prefix) :])
 
 
-def add_special(kind: str, piece: str, tokens: list[str], clauses: list[list[str]], ends: frozenset[str] = CLAUSE_ENDS) -> None:
-    """Add a non-word piece: its token (if any) to the text and the current clause; a sentence end starts a
-    new clause. Shared by every tokeniser, so that all languages cut clauses by the same rule."""
-    special = special_token(kind, piece)
-    if special is not None:
-        tokens.append(special)
-        clauses[-1].append(special)
-    if kind in ("brk", "punct") and not ends.isdisjoint(piece):
-        clauses.append([])
+#: The pieces `scan_batch` finds, by their group in `_SCAN`; a word's own kind comes from its language.
+_KINDS = ("mask", "emoticon", "emoji", "punct", "currency", "brk", "word", "sep")
+_BRK, _PUNCT, WORD, _SEP = (_KINDS.index(k) for k in ("brk", "punct", "word", "sep"))
 
 
-def merge_clauses(clauses: list[list[str]]) -> list[list[str]]:
-    """Drop empty clauses; a one-token fragment joins the clause before it."""
-    merged: list[list[str]] = []
-    for clause in clauses:
-        if merged and len(clause) < 2:
-            merged[-1].extend(clause)
-        elif clause:
-            merged.append(clause)
-    return merged
+class PieceTable:
+    """Every distinct piece seen in this process (a word as written, an emoji, "!!!", ...) gets a number,
+    so that a batch is looked up piece by piece in C (`map(dict.get, ...)`) rather than in a Python loop."""
+
+    def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        self.numbers: dict[tuple[str, ...], int] = {}
+        self.kinds: list[int] = []
+        self.pieces: list[str] = []
+        self._kind_array = np.zeros(0, dtype=np.int8)
+
+    def number_all(self, matches: list[tuple[str, ...]]) -> np.ndarray:
+        """The numbers of scanned matches (tuples of `_SCAN`'s groups, one of them non-empty)."""
+        found = list(map(self.numbers.get, matches))
+        if None in found:
+            for i, number in enumerate(found):
+                if number is None:
+                    found[i] = self._add(matches[i])
+        return np.array(found, dtype=np.int64)
+
+    def _add(self, match: tuple[str, ...]) -> int:
+        number = self.numbers.get(match)
+        if number is None:
+            kind = next(k for k, piece in enumerate(match) if piece)
+            number = self.numbers[match] = len(self.pieces)
+            self.kinds.append(kind)
+            self.pieces.append(match[kind])
+        return number
+
+    def kind_array(self) -> np.ndarray:
+        if len(self._kind_array) < len(self.kinds):
+            self._kind_array = np.array(self.kinds, dtype=np.int8)
+        return self._kind_array
+
+
+PIECES = PieceTable()
+#: Past this many distinct pieces or tokens the tables start afresh (about 100 MB at most with the caches).
+MAX_DISTINCT = 200_000
+
+
+@dataclass(frozen=True)
+class ScannedBatch:
+    """A batch of texts prepared and cut into pieces (no text boundaries among them): the piece numbers,
+    the text of each piece, and each text as prepared (for Chinese, which is cut by jieba instead)."""
+
+    piece: np.ndarray
+    row: np.ndarray
+    prepared: list[str]
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.prepared)
+
+
+def scan_batch(texts: Sequence[str]) -> ScannedBatch:
+    """Prepare and scan a whole batch at once: one `prepare` and one regular-expression pass over the texts
+    joined by `SEP` (masks and pieces never cross it)."""
+    if len(PIECES.pieces) > MAX_DISTINCT or len(TOKENS) > MAX_DISTINCT:
+        PIECES.clear()
+        _NEGATED.clear()
+        TOKENS.clear()
+    joined = SEP.join(texts)
+    if joined.count(SEP) != len(texts) - 1:
+        joined = SEP.join(t.replace(SEP, " ") for t in texts)
+    prepared = prepare(joined)
+    numbers = PIECES.number_all(_SCAN.findall(prepared))
+    is_sep = PIECES.kind_array()[numbers] == _SEP
+    rows = np.cumsum(is_sep)
+    return ScannedBatch(numbers[~is_sep], rows[~is_sep], prepared.split(SEP) if texts else [])
+
+
+# Bits of a language's entry for a piece: the token id + 1 in the low 32 bits, then these flags.
+_IS_TOKEN, _NEGATOR, _BREAKS, _TURN, _MARKED, _RESET, _ENDS = (1 << (32 + i) for i in range(7))
+_LOW = (1 << 32) - 1
+_UNKNOWN = -1
+#: Token id -> id of its negated form ("doporuc" -> "ne_doporuc"), for every language.
+_NEGATED: dict[int, int] = {}
 
 
 #: What a word piece becomes: dropped, a negator (opens a scope), or an ordinary token.
-_DROP, _NEGATOR, _TOKEN = 0, 1, 2
-_CACHE_SIZE = 100_000
+_DROP, _NEGATOR_WORD, _TOKEN = 0, 1, 2
 
 
 class WordTokenizer:
@@ -184,10 +253,12 @@ class WordTokenizer:
     def __init__(self, data: LanguageData) -> None:
         self.data = data
         self.lang = data.lang
-        self._cache: dict[str, tuple[int, str, bool]] = {}
+        self._entries = np.zeros(0, dtype=np.int64)  # per piece number: this language's entry, or _UNKNOWN
+        self._generation = TOKENS.generation
+        self._word_tokens: dict[str, str] = {}  # for `word_token`
 
     def __getstate__(self) -> dict[str, object]:
-        return {"data": self.data}  # the word cache is rebuilt, not pickled
+        return {"data": self.data}  # the entries are rebuilt, not pickled
 
     def __setstate__(self, state: dict[str, object]) -> None:
         WordTokenizer.__init__(self, state["data"])  # type: ignore[arg-type]
@@ -199,49 +270,83 @@ class WordTokenizer:
     def with_clauses(self, text: str) -> tuple[list[str], list[list[str]]]:
         """(tokens, the tokens of each clause). A clause ends at a sentence end or before a word that turns
         the sentence ("ale", "mais"), which the clause leaves out; one-token fragments join the clause before."""
-        cache = self._cache
-        data = self.data
-        tokens: list[str] = []
-        clauses: list[list[str]] = [[]]
-        scope = 0
-        for kind, piece in scan(prepare(text)):
-            if kind != "word":
-                if kind in ("brk", "punct"):
-                    scope = 0
-                add_special(kind, piece, tokens, clauses)
-                continue
-            entry = cache.get(piece)
-            if entry is None:
-                entry = self.word_entry(piece)
-            action, token, breaks_scope = entry
-            if breaks_scope:
-                scope = 0
-            if action == _NEGATOR:
-                tokens.append(token)
-                clauses[-1].append(token)
-                scope = data.scope_length
-            elif action == _TOKEN:
-                if scope and not token.startswith(NEG):
-                    token = NEG + token
-                    scope -= 1
-                tokens.append(token)
-                if token in data.turn_words:
-                    clauses.append([])
-                else:
-                    clauses[-1].append(token)
-        return tokens, merge_clauses(clauses)
+        stream = self.stream(scan_batch([text]), np.ones(1, dtype=bool))
+        return stream.token_lists()[0], stream.clause_lists()[0]
+
+    def stream(self, batch: ScannedBatch, wanted: np.ndarray) -> TokenStream:
+        """The tokens of the batch's texts where `wanted` (a boolean per text) is set, computed for all of them
+        at once: negation scope and clause breaks are numpy operations over the whole batch."""
+        keep = wanted[batch.row]
+        row = batch.row[keep]
+        entry = self._lookup(batch.piece[keep])
+        token = (entry & _LOW) - 1
+        flags = entry & ~_LOW
+        new_text = np.r_[True, row[1:] != row[:-1]] if len(row) else np.zeros(0, dtype=bool)
+        negator = (flags & _NEGATOR) != 0
+        # a negation scope: from a negator to a reset (break, "mais", another negator, the next text) ...
+        opens = new_text | negator | ((flags & (_RESET | _BREAKS)) != 0)
+        group = np.cumsum(opens) - 1
+        starts = np.flatnonzero(opens)
+        eligible = ((flags & (_IS_TOKEN | _MARKED)) == _IS_TOKEN) & negator[starts][group]
+        negated = np.zeros(len(row), dtype=bool)
+        if self.data.scope_length and eligible.any():
+            # ... covering its first `scope_length` ordinary tokens
+            counted = np.cumsum(eligible)
+            before = counted[starts] - eligible[starts]
+            negated = eligible & (counted - before[group] <= self.data.scope_length)
+            token[negated] = _negate(token[negated])
+        emits = token >= 0
+        turn = ((flags & _TURN) != 0) & ~negated & emits
+        ends = (flags & _ENDS) != 0
+        raw_clause = np.cumsum(new_text | turn | np.r_[False, ends[:-1]])
+        clause, clause_row = merge_clause_ids(raw_clause, row, emits & ~turn)
+        return TokenStream(token[emits], row[emits], clause[emits], clause_row, batch.n_rows)
+
+    def _lookup(self, pieces: np.ndarray) -> np.ndarray:
+        """This language's entries for piece numbers, computing those not seen before."""
+        if self._generation != TOKENS.generation:
+            self._entries, self._generation = np.zeros(0, dtype=np.int64), TOKENS.generation
+        if len(self._entries) < len(PIECES.pieces):
+            grown = np.full(len(PIECES.pieces), _UNKNOWN, dtype=np.int64)
+            grown[: len(self._entries)] = self._entries
+            self._entries = grown
+        entries = self._entries[pieces]
+        unknown = entries == _UNKNOWN
+        if unknown.any():
+            for number in np.unique(pieces[unknown]).tolist():
+                self._entries[number] = self._entry(PIECES.kinds[number], PIECES.pieces[number])
+            entries = self._entries[pieces]
+        result: np.ndarray = entries
+        return result
+
+    def _entry(self, kind: int, piece: str) -> int:
+        """The packed entry of one piece: its token (if any) and how it acts on scope and clauses."""
+        flags = 0
+        token = ""
+        if kind == WORD:
+            action, token, breaks_scope = self._word(piece)
+            flags |= _BREAKS if breaks_scope else 0
+            if action == _DROP:
+                token = ""
+            elif action == _NEGATOR_WORD:
+                flags |= _NEGATOR
+            else:
+                flags |= _IS_TOKEN | (_MARKED if token.startswith(NEG) else 0) | (_TURN if token in self.data.turn_words else 0)
+        else:
+            token = special_token(_KINDS[kind], piece) or ""
+            if kind in (_BRK, _PUNCT):
+                flags |= _RESET | (_ENDS if not CLAUSE_ENDS.isdisjoint(piece) else 0)
+        return flags | (TOKENS.id(token) + 1 if token else 0)
 
     def word_token(self, word: str) -> str:
         """The token of one lower-cased word as written ("" for a stop word), without negation scope."""
-        action, token, _ = self._cache.get(word) or self.word_entry(word)
-        return token if action != _DROP else ""
-
-    def word_entry(self, piece: str) -> tuple[int, str, bool]:
-        """`_word`, cached (the cache is cleared when full)."""
-        if len(self._cache) >= _CACHE_SIZE:
-            self._cache.clear()
-        entry = self._cache[piece] = self._word(piece)
-        return entry
+        token = self._word_tokens.get(word)
+        if token is None:
+            if len(self._word_tokens) >= MAX_DISTINCT:
+                self._word_tokens.clear()
+            action, token, _ = self._word(word)
+            token = self._word_tokens[word] = token if action != _DROP else ""
+        return token
 
     def _word(self, piece: str) -> tuple[int, str, bool]:
         """(action, token, whether it ends a negation scope) for one word as written."""
@@ -253,7 +358,7 @@ class WordTokenizer:
         if len(word) < 2:  # elided articles, initials, "č." of "obj. č."
             return _DROP, "", breaks_scope
         if word in data.negators:
-            return _NEGATOR, word, breaks_scope
+            return _NEGATOR_WORD, word, breaks_scope
         if word in data.stop_words:
             return _DROP, "", breaks_scope
         token = data.irregular.get(word) or data.negated_stem(word) or data.stem(word)
@@ -261,3 +366,11 @@ class WordTokenizer:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
+
+
+def _negate(tokens: np.ndarray) -> np.ndarray:
+    """Ids of the negated forms of token ids."""
+    negated = _NEGATED
+    for token in set(tokens.tolist()) - negated.keys():
+        negated[token] = TOKENS.id(NEG + TOKENS.strings[token])
+    return np.fromiter(map(negated.__getitem__, tokens.tolist()), dtype=np.int64, count=len(tokens))

@@ -10,7 +10,10 @@ import functools
 import logging
 from typing import Any
 
-from .base import CLAUSE_ENDS, SPECIALS, add_special, merge_clauses, prepare
+import numpy as np
+
+from .base import CLAUSE_ENDS, SPECIALS, ScannedBatch, scan_batch, special_token
+from .stream import SEP, TOKENS, TokenStream, merge_clause_ids
 
 # Service-domain words jieba's general dictionary splits or misses (simplified; traditional input is converted).
 USER_WORDS = (
@@ -68,7 +71,9 @@ class ChineseTokenizer:
 
     lang = "zh"
 
-    def __init__(self, hmm: bool = True) -> None:
+    def __init__(self, hmm: bool = False) -> None:
+        # jieba's dictionary mode: 2.2x faster than with its HMM guessing unknown words, and as accurate on
+        # our dev split (sentiment macro-F1 0.818 vs 0.807, dimension micro-F1 0.747 vs 0.752)
         self.hmm = hmm
 
     def __call__(self, text: str) -> list[str]:
@@ -76,22 +81,57 @@ class ChineseTokenizer:
 
     def with_clauses(self, text: str) -> tuple[list[str], list[list[str]]]:
         """(tokens, the tokens of each clause): clauses end at ，。！？； and before 但是, 可是, 不过 ..."""
-        prepared = to_simplified(prepare(text))
+        stream = self.stream(scan_batch([text]), np.ones(1, dtype=bool))
+        return stream.token_lists()[0], stream.clause_lists()[0]
+
+    def stream(self, batch: ScannedBatch, wanted: np.ndarray) -> TokenStream:
+        """The tokens of the batch's texts where `wanted` is set: converted to simplified in one call, then
+        cut by jieba text by text."""
+        rows = np.flatnonzero(wanted)
+        if not len(rows):
+            return TokenStream.empty(batch.n_rows)
+        texts = to_simplified(SEP.join(batch.prepared[i] for i in rows.tolist())).split(SEP)
+        token_id = TOKENS.id
+        ids: list[int] = []
+        row_of: list[int] = []
+        raw_clause: list[int] = []
+        offset = 0
+        for row, text in zip(rows.tolist(), texts):
+            tokens, clauses = self._tokens(text)
+            ids.extend(map(token_id, tokens))
+            row_of.extend([row] * len(tokens))
+            raw_clause.extend(c + offset if c >= 0 else -1 for c in clauses)
+            offset += (max(clauses) if clauses else 0) + 1
+        ids_array, row_array, raw = (np.array(v, dtype=np.int64) for v in (ids, row_of, raw_clause))
+        clause, clause_row = merge_clause_ids(raw, row_array, raw >= 0)
+        return TokenStream(ids_array, row_array, clause, clause_row, batch.n_rows)
+
+    def _tokens(self, prepared: str) -> tuple[list[str], list[int]]:
+        """Tokens of one prepared, simplified text, and the clause of each (numbered from 0; -1 for a word
+        that turns the sentence, which starts a new clause and belongs to none)."""
         tokens: list[str] = []
-        clauses: list[list[str]] = [[]]
+        clauses: list[int] = []
+        clause = 0
         position = 0
         for match in SPECIALS.finditer(prepared):
-            self._segment(prepared[position : match.start()], tokens, clauses)
+            clause = self._segment(prepared[position : match.start()], tokens, clauses, clause)
             kind = match.lastgroup or ""
-            add_special(kind, match.group(kind), tokens, clauses, ZH_CLAUSE_ENDS)
+            piece = match.group(kind)
+            special = special_token(kind, piece)
+            if special is not None:
+                tokens.append(special)
+                clauses.append(clause)
+            if kind in ("brk", "punct") and not ZH_CLAUSE_ENDS.isdisjoint(piece):
+                clause += 1
             position = match.end()
-        self._segment(prepared[position:], tokens, clauses)
-        return tokens, merge_clauses(clauses)
+        self._segment(prepared[position:], tokens, clauses, clause)
+        return tokens, clauses
 
-    def _segment(self, chunk: str, tokens: list[str], clauses: list[list[str]]) -> None:
-        """Append the jieba words of a chunk with no special pieces, attaching negators to the next word."""
+    def _segment(self, chunk: str, tokens: list[str], clauses: list[int], clause: int) -> int:
+        """Append the jieba words of a chunk with no special pieces, attaching negators to the next word;
+        returns the clause the next token belongs to."""
         if not chunk.strip():
-            return
+            return clause
         negator = ""
         for word in _segmenter().lcut(chunk, HMM=self.hmm):
             if not any(c.isalnum() for c in word):
@@ -99,20 +139,20 @@ class ChineseTokenizer:
             if word in NEGATORS:
                 if negator:
                     tokens.append(negator)
-                    clauses[-1].append(negator)
+                    clauses.append(clause)
                 negator = word
             elif word in TURN_WORDS:
                 tokens.append(word)
-                clauses.append([])
+                clauses.append(-1)
+                clause += 1
             elif word not in STOP_WORDS:
-                token = f"{negator}_{word}" if negator else word
-                tokens.append(token)
-                clauses[-1].append(token)
+                tokens.append(f"{negator}_{word}" if negator else word)
+                clauses.append(clause)
                 negator = ""
         if negator:
             tokens.append(negator)
-            clauses[-1].append(negator)
+            clauses.append(clause)
+        return clause
 
     def __repr__(self) -> str:
         return f"ChineseTokenizer(hmm={self.hmm})"
-
