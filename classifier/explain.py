@@ -56,13 +56,12 @@ def _surface(tokens: Sequence[str], text: str, lang: str | None) -> list[str]:
     """Each token as the reader wrote it: the first word of the text whose token it is (negated or not)."""
     if not tokens:
         return []
-    tokenizer = get_tokenizer(lang)
-    word_token = getattr(tokenizer, "word_token", None)
+    stems = getattr(get_tokenizer(lang), "stems", None)
     written: dict[str, str] = {}
-    if word_token is not None:
+    if stems is not None:
         wanted = {t.removeprefix("ne_") for t in tokens}
-        for word in _WORD.findall(text):
-            token = word_token(word.lower()).removeprefix("ne_")
+        words = _WORD.findall(text)
+        for word, token in zip(words, stems(list(map(str.lower, words)))):
             if token in wanted and token not in written:
                 written[token] = word
                 if len(written) == len(wanted):

@@ -65,8 +65,9 @@ class TfidfTransform:
 
 
 def tfidf(counts: Any, idf: np.ndarray) -> Any:
-    """Turn a CSR matrix of counts into L2-normalised sublinear TF-IDF rows, in place; empty rows stay empty."""
-    counts.sum_duplicates()
+    """Turn a CSR matrix of counts into L2-normalised sublinear TF-IDF rows, in place; empty rows stay empty.
+    `counts` has no duplicate entries (scipy sums them when it builds CSR from coordinates or a product);
+    its columns need not be sorted."""
     data = (1.0 + np.log(counts.data)) * idf[counts.indices]
     lengths = np.diff(counts.indptr)
     norms = np.sqrt(np.bincount(np.repeat(np.arange(len(lengths)), lengths), weights=data**2, minlength=len(lengths)))

@@ -166,3 +166,8 @@ def test_tables_start_afresh_when_full_and_tokens_stay_the_same(monkeypatch: pyt
     monkeypatch.setattr(base, "MAX_DISTINCT", 0)
     assert tokenize_batch(texts, langs).token_lists() == before
     assert TOKENS.generation > generation
+
+
+def test_a_nul_character_does_not_cut_chinese_text() -> None:
+    # OpenCC works on C strings: before NULs were replaced, everything after one was silently lost
+    assert get_tokenizer("zh")("好\x00服务很好") == ["好", "服务", "很", "好"]

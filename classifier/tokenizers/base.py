@@ -68,6 +68,8 @@ def prepare(text: str) -> str:
     """NFKC (full-width to half-width, composed accents), lower-case, apostrophes unified, data masked.
     `text` may be many texts joined by `SEP`: each is prepared as if alone."""
     text = unicodedata.normalize("NFKC", text).lower()
+    if "\0" in text:
+        text = text.replace("\0", " ")  # OpenCC (C strings) would cut the text there
     for apostrophe in _APOSTROPHES:
         if apostrophe in text:
             text = text.replace(apostrophe, "'")
@@ -255,7 +257,7 @@ class WordTokenizer:
         self.lang = data.lang
         self._entries = np.zeros(0, dtype=np.int64)  # per piece number: this language's entry, or _UNKNOWN
         self._generation = TOKENS.generation
-        self._word_tokens: dict[str, str] = {}  # for `word_token`
+        self._stems: dict[str, str] = {}  # for `stems`
 
     def __getstate__(self) -> dict[str, object]:
         return {"data": self.data}  # the entries are rebuilt, not pickled
@@ -338,15 +340,19 @@ class WordTokenizer:
                 flags |= _RESET | (_ENDS if not CLAUSE_ENDS.isdisjoint(piece) else 0)
         return flags | (TOKENS.id(token) + 1 if token else 0)
 
-    def word_token(self, word: str) -> str:
-        """The token of one lower-cased word as written ("" for a stop word), without negation scope."""
-        token = self._word_tokens.get(word)
-        if token is None:
-            if len(self._word_tokens) >= MAX_DISTINCT:
-                self._word_tokens.clear()
-            action, token, _ = self._word(word)
-            token = self._word_tokens[word] = token if action != _DROP else ""
-        return token
+    def stems(self, words: Sequence[str]) -> list[str]:
+        """The token of each lower-cased word as written, without a negation mark ("" for a stop word):
+        what `explain` matches evidence back to the text with. Cached; looked up with `map` in C."""
+        cache = self._stems
+        found = list(map(cache.get, words))
+        if None in found:
+            if len(cache) >= MAX_DISTINCT:
+                cache.clear()
+            for i, word in enumerate(words):
+                if found[i] is None:
+                    action, token, _ = self._word(word)
+                    found[i] = cache[word] = token.removeprefix(NEG) if action != _DROP else ""
+        return found  # type: ignore[return-value]
 
     def _word(self, piece: str) -> tuple[int, str, bool]:
         """(action, token, whether it ends a negation scope) for one word as written."""
