@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -29,11 +30,23 @@ def _worker_model(path: str | None) -> Model:
     return load_model(path)
 
 
-def _score_texts(model: Model | str | None, lang: Lang | None, weights: Weights, texts: list[str]) -> list[dict[str, Any]]:
-    """Classify texts and add their scores: the work of one chunk, in whichever process runs it."""
+def _score_texts(
+    model: Model | str | None, lang: Lang | None, weights: Weights, items: list[tuple[str | None, str, dict[str, Any]]], as_json: bool
+) -> list[dict[str, Any]] | list[str]:
+    """Classify the texts of (id, text, fields) items and add their scores: the work of one chunk, in
+    whichever process runs it. With `as_json`, each result is already its JSONL line (without the newline),
+    so that with several processes the main one only reads and writes."""
     loaded = model if isinstance(model, Model) else _worker_model(model)
+    texts = [text[:MAX_CHARS] for _, text, _ in items]
     predictions = loaded.classify_many(texts, None if lang is None else [lang] * len(texts), explain=True)
-    return [add_scores({**p.to_dict(), "evidence": list(p.evidence)}, weights) for p in predictions]
+    results = []
+    for (id_, text, fields), p in zip(items, predictions):
+        result = add_scores({**p.to_dict(), "evidence": list(p.evidence)}, weights)
+        result["id"], result["text"], result["fields"] = id_, text, fields
+        results.append(result)
+    if as_json:
+        return [json.dumps(result, ensure_ascii=False) for result in results]
+    return results
 
 
 def _is_prediction(fields: Mapping[str, Any]) -> bool:
@@ -47,12 +60,14 @@ def scored_records(
     jobs: int = 1,
     weights: Weights | None = None,
     chunk_size: int = CHUNK_SIZE,
-) -> Iterator[tuple[InputRecord, dict[str, Any]]]:
+    as_json: bool = False,
+) -> Iterator[tuple[InputRecord, Any]]:
     """Yield (record, classify record with satisfaction, loyalty risk and reasons), in input order.
 
     `model` is a loaded Model or a directory (None: the bundled one); with `jobs` > 1 each worker process
     loads the directory itself. Input records that are already classify output (JSONL with labels) are
-    scored as they are, without classifying again.
+    scored as they are, without classifying again. With `as_json` the classify record comes as its JSONL
+    line (a str) instead of a dict.
     """
     if jobs > 1 and isinstance(model, Model):
         raise ValueError("jobs > 1 needs the model's directory, not a loaded model")
@@ -62,8 +77,8 @@ def scored_records(
     chunks = iter(lambda: list(itertools.islice(iterator, chunk_size)), [])
 
     def task(chunk: list[InputRecord]) -> tuple[Any, ...]:
-        texts = [r.text[:MAX_CHARS] for r in chunk if not _is_prediction(r.fields)]
-        return (reference, lang, weights, texts)
+        items = [(r.id, r.text, dict(r.fields)) for r in chunk if not _is_prediction(r.fields)]
+        return (reference, lang, weights, items, as_json)
 
     if jobs > 1:
         from joblib import Parallel, delayed
@@ -76,19 +91,18 @@ def scored_records(
                 yield delayed(_score_texts)(*task(chunk))
 
         for results in Parallel(n_jobs=jobs, return_as="generator", pre_dispatch="2*n_jobs")(tasks()):
-            yield from _merge(pending.pop(0), results, weights)
+            yield from _merge(pending.pop(0), results, weights, as_json)
     else:
         for chunk in chunks:
-            yield from _merge(chunk, _score_texts(*task(chunk)), weights)
+            yield from _merge(chunk, _score_texts(*task(chunk)), weights, as_json)
 
 
-def _merge(chunk: list[InputRecord], results: list[dict[str, Any]], weights: Weights) -> Iterator[tuple[InputRecord, dict[str, Any]]]:
-    """Pair each input record with its scored record, giving it the record's id, whole text and fields."""
+def _merge(chunk: list[InputRecord], results: list[Any], weights: Weights, as_json: bool) -> Iterator[tuple[InputRecord, Any]]:
+    """Pair each input record with its scored record; records that were classify output are scored here."""
     scored = iter(results)
     for record in chunk:
         if _is_prediction(record.fields):
-            yield record, add_scores(record.fields, weights)
-            continue
-        result = next(scored)
-        result["id"], result["text"], result["fields"] = record.id, record.text, dict(record.fields)
-        yield record, result
+            result = add_scores(record.fields, weights)
+            yield record, json.dumps(result, ensure_ascii=False) if as_json else result
+        else:
+            yield record, next(scored)

@@ -70,8 +70,9 @@ def _classify(args: argparse.Namespace) -> int:
     weights = _weights(args)
     with open_output(args.output, args.inputs) as stream:
         writer = RecordWriter(stream, fmt, raw_csv=args.raw_csv)
-        for record, scored in scored_records(_read_inputs(args), args.model, args.lang, args.jobs, weights):
-            writer.write(scored)
+        as_json = fmt == "jsonl"  # lines made where the records are, in the workers with --jobs
+        for record, scored in scored_records(_read_inputs(args), args.model, args.lang, args.jobs, weights, as_json=as_json):
+            writer.write_line(scored) if as_json else writer.write(scored)
             progress.step()
             if len(record.text) > 20_000:
                 _warn(f"warning: {record.source}, row {record.row}: text of {len(record.text):,} characters; "

@@ -115,6 +115,10 @@ class RecordWriter:
             if len(self._rows) >= 1000:
                 self._flush_table()
 
+    def write_line(self, line: str) -> None:
+        """Write a JSONL record that is already serialised (by `batch.scored_records(as_json=True)`)."""
+        self.stream.write(line + "\n")
+
     def close(self) -> None:
         if self.format == "table":
             self._flush_table()

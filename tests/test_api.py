@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import pytest
 
 import classifier
 from classifier import Example, Prediction, classify, load_model, train
+
+from .conftest import EXAMPLE_CSV
 
 
 def test_public_api_is_small() -> None:
@@ -46,3 +49,13 @@ def test_train_from_examples_then_save(small_training_set: list[Example], tmp_pa
     again = load_model(path)
     text = "Objednávka nepřišla, peníze nevrátili."
     assert again.classify(text).to_dict() == model.classify(text).to_dict()
+
+
+def test_scored_records_as_json_lines_equal_the_records() -> None:
+    from classifier.batch import scored_records
+    from classifier.io import read_records
+
+    records = list(read_records(str(EXAMPLE_CSV)))
+    as_dicts = [scored for _, scored in scored_records(records, chunk_size=5)]
+    as_lines = [line for _, line in scored_records(records, chunk_size=5, as_json=True)]
+    assert as_lines == [json.dumps(d, ensure_ascii=False) for d in as_dicts]

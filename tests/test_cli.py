@@ -38,6 +38,23 @@ def test_classify_example_jsonl(capsys: pytest.CaptureFixture[str]) -> None:
     assert records[0]["fields"]["channel"] == "eshop review"
 
 
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_worker_processes_give_the_same_output(capsys: pytest.CaptureFixture[str], tmp_path: Path, fmt: str) -> None:
+    # three chunks of up to 2,000 rows, so that both workers get some and results are put back in order
+    source = tmp_path / "many.csv"
+    with open(EXAMPLE_CSV, encoding="utf-8") as handle:
+        header, *rows = handle.read().splitlines()
+    source.write_text("\n".join([header] + rows * 260) + "\n", encoding="utf-8")
+    outputs = []
+    for jobs in ("1", "2"):
+        target = tmp_path / f"out{jobs}.{fmt}"
+        code, _, err = run(capsys, "classify", str(source), "-o", str(target), "--jobs", jobs, "--format", fmt)
+        assert code == 0, err
+        outputs.append(target.read_text(encoding="utf-8"))
+    assert outputs[0] == outputs[1]
+    assert len(outputs[0].splitlines()) == 16 * 260 + (fmt == "csv")
+
+
 def test_classify_csv_and_table(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     out_path = tmp_path / "labels.csv"
     code, out, err = run(capsys, "classify", str(EXAMPLE_CSV), "-o", str(out_path))
