@@ -64,6 +64,12 @@ class TfidfTransform:
         self.idf = np.asarray(idf, dtype=np.float64)
 
 
+def _sparse() -> Any:
+    from scipy import sparse  # imported on first use: `import classifier` stays quick
+
+    return sparse
+
+
 def tfidf(counts: Any, idf: np.ndarray) -> Any:
     """Turn a CSR matrix of counts into L2-normalised sublinear TF-IDF rows, in place; empty rows stay empty.
     `counts` has no duplicate entries (scipy sums them when it builds CSR from coordinates or a product);
@@ -88,18 +94,16 @@ class Featurizer:
     """
 
     def __init__(self, words: TfidfTransform, chars: TfidfTransform) -> None:
-        from scipy import sparse
-
         self.words = words
         self.chars = chars
-        self._sparse = sparse
         self._start()
 
     def _start(self) -> None:
         """Empty per-token arrays, and the known bigrams as sorted keys of token ids."""
+        sparse = _sparse()
         self._generation = TOKENS.generation
         self._unigram = np.zeros(0, dtype=np.int64)  # token id -> word column, -1 if unknown
-        self._char_matrix = self._sparse.csr_matrix((0, len(self.chars.idf)))  # token id -> n-gram columns
+        self._char_matrix = sparse.csr_matrix((0, len(self.chars.idf)))  # token id -> n-gram columns
         pairs = [(name[2:].split(" ", 1), column) for name, column in self.words.vocabulary.items() if name.startswith("b:")]
         keys = np.array([TOKENS.id(a) * _PAIR + TOKENS.id(b) for (a, b), _ in pairs], dtype=np.int64)
         order = np.argsort(keys)
@@ -110,7 +114,7 @@ class Featurizer:
         """(word block, character block) as CSR matrices for tokens `ids` where `rows` gives each token's
         row; a row's tokens are contiguous and in order (bigrams join neighbours of the same row)."""
         self._grow()
-        sparse = self._sparse
+        sparse = _sparse()
         unigram = self._unigram[ids]
         known = unigram >= 0
         columns, owners = [unigram[known]], [rows[known]]
@@ -134,14 +138,15 @@ class Featurizer:
         known, total = len(self._unigram), len(TOKENS)
         if known == total:
             return
+        sparse = _sparse()
         new = TOKENS.strings[known:total]
         words, chars = self.words.vocabulary, self.chars.vocabulary
         unigram = np.fromiter((words.get("w:" + t, -1) for t in new), dtype=np.int64, count=len(new))
         self._unigram = np.concatenate([self._unigram, unigram])
         rows = [np.array([chars[f] for f in char_features([t]) if f in chars], dtype=np.int64) for t in new]
         lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
-        block = self._sparse.csr_matrix(
+        block = sparse.csr_matrix(
             (np.ones(int(lengths.sum())), np.concatenate(rows or [np.zeros(0, np.int64)]), np.r_[0, np.cumsum(lengths)]),
             shape=(len(new), len(self.chars.idf)),
         )
-        self._char_matrix = self._sparse.vstack([self._char_matrix, block], format="csr")
+        self._char_matrix = sparse.vstack([self._char_matrix, block], format="csr")

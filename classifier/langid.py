@@ -88,6 +88,12 @@ class LanguageIdentifier:
         self.classes = tuple(classes)
         self._start()
 
+    def __getstate__(self) -> dict[str, object]:
+        return {"log_probs": self.log_probs, "classes": self.classes}  # caches hold this process's numbers
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        LanguageIdentifier.__init__(self, state["log_probs"], state["classes"])  # type: ignore[arg-type]
+
     def _start(self) -> None:
         self._generation = TOKENS.generation
         self._word_scores = np.zeros((0, len(self.classes)), dtype=np.float32)  # per piece number

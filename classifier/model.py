@@ -88,6 +88,10 @@ class Model:
         self._word_names: list[str] | None = None  # for evidence: feature names and which are single words
         self._unigram = np.zeros(0, dtype=bool)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # the featurizer's arrays are indexed by this process's token numbers: another process rebuilds them
+        return {**self.__dict__, "_features": None}
+
     # -- classifying -----------------------------------------------------------------------------------------
 
     def classify(self, text: str, lang: Lang | None = None) -> Prediction:

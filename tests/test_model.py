@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 import shutil
 from pathlib import Path
 
@@ -153,3 +154,18 @@ def test_each_dimension_gets_its_own_sentiment(text: str, lang: str, expected: d
     prediction = load_model().classify(text, lang)  # type: ignore[arg-type]
     found = {d.dimension: d.sentiment for d in prediction.dimensions}
     assert {d: found.get(d) for d in expected} == expected
+
+
+def test_a_pickled_model_works_in_another_process(tmp_path: Path) -> None:
+    # caches inside a model are numbered by the process that filled them: they must not travel with it
+    model = load_model()
+    model.classify_many(["Objednávka nepřišla, nikdo se neozval.", "Le SAV ne répond pas", "服务很好"])
+    (tmp_path / "model.pkl").write_bytes(pickle.dumps(model))
+    code = (
+        "import pickle, sys, classifier\n"
+        f"model = pickle.loads(open({str(tmp_path / 'model.pkl')!r}, 'rb').read())\n"
+        "texts = ['Kurýr byl milý, ale balík přišel pozdě.', 'Fakt super obsluha', 'Livraison en retard, mais sympa']\n"
+        "got = [p.to_dict() for p in model.classify_many(texts)]\n"
+        "assert got == [p.to_dict() for p in classifier.load_model().classify_many(texts)], got\n"
+    )
+    fresh_python(code)
