@@ -157,8 +157,11 @@ def test_ctrl_c_leaves_no_output_and_no_traceback(tmp_path: Path) -> None:
     source = tmp_path / "many.txt"
     source.write_text("Objednávka přišla pozdě a nikdo se neozval.\n" * 400_000, encoding="utf-8")
     target = tmp_path / "out.jsonl"
+    # the child starts with Ctrl-C at its default: a runner started in the background (`cmd &`) ignores
+    # SIGINT and its children would inherit that, so the signal below would never arrive
     process = subprocess.Popen([sys.executable, "-m", "classifier", "classify", str(source), "-o", str(target)],
-                               stderr=subprocess.PIPE, text=True, cwd=ROOT)
+                               stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not any(p.name.startswith(".out.jsonl.") for p in tmp_path.iterdir()):
         time.sleep(0.05)
