@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-from .features import SparseRows
 from .tokenizers import get_tokenizer
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
 def top_words(
-    rows: SparseRows,
+    rows: Any,
     probabilities: np.ndarray,
     weights: np.ndarray,
     word_names: Sequence[str],
@@ -23,11 +23,11 @@ def top_words(
     langs: Sequence[str | None],
     top: int = 3,
 ) -> list[tuple[str, ...]]:
-    """Per text, up to `top` words whose features most raised its predicted sentiment, intent (when not
-    `none`) and main dimension against the alternatives. Only single-word features (`unigram`, a mask over
+    """Per text (a row of `rows`, the word block as a scipy CSR matrix), up to `top` words whose features
+    most raised its predicted sentiment, intent (when not `none`) and main dimension against the alternatives. Only single-word features (`unigram`, a mask over
     `word_names`) are shown; character n-grams and bigrams also count but mean little to a reader.
     Vectorised over the batch."""
-    row_of = np.repeat(np.arange(rows.n_rows), np.diff(rows.indptr))
+    row_of = np.repeat(np.arange(rows.shape[0]), np.diff(rows.indptr))
     keep = rows.indices < len(word_names)
     keep[keep] = unigram[rows.indices[keep]]
     columns, values, owner = rows.indices[keep], rows.data[keep], row_of[keep]
@@ -46,7 +46,7 @@ def top_words(
     owner_sorted = owner[order]
     first = np.searchsorted(owner_sorted, owner_sorted)  # where each entry's text starts in the order
     best = order[np.arange(len(order)) - first < top]
-    results: list[list[str]] = [[] for _ in range(rows.n_rows)]
+    results: list[list[str]] = [[] for _ in range(rows.shape[0])]
     for row, column in zip(owner[best].tolist(), columns[best].tolist()):
         results[row].append(word_names[column][2:])
     return [tuple(_surface(found, text, lang)) for found, text, lang in zip(results, texts, langs)]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -41,19 +40,6 @@ def char_features(tokens: Sequence[str]) -> list[str]:
         for n in range(low, high + 1):
             features.extend("c:" + framed[i : i + n] for i in range(len(framed) - n + 1))
     return features
-
-
-@dataclass(frozen=True)
-class SparseRows:
-    """A CSR matrix as three arrays, the shape scikit-learn and scipy use."""
-
-    indptr: np.ndarray
-    indices: np.ndarray
-    data: np.ndarray
-
-    @property
-    def n_rows(self) -> int:
-        return len(self.indptr) - 1
 
 
 class TfidfTransform:

@@ -72,6 +72,11 @@ def _script_counts(words: Sequence[str]) -> np.ndarray:
     return np.stack([np.bincount(owner[mask], minlength=len(words)) for mask in (letter, han, other_cjk)], axis=1)
 
 
+def _class_sums(owners: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
+    """(n, classes): the rows of `weights` summed by owner (a word's n-grams, a text's words)."""
+    return np.stack([np.bincount(owners, weights=weights[:, c], minlength=n) for c in range(weights.shape[1])], axis=1)
+
+
 def _words(batch: ScannedBatch) -> tuple[np.ndarray, np.ndarray]:
     """The piece numbers of the batch's words and the text of each."""
     is_word = PIECES.kind_array()[batch.piece] == WORD
@@ -113,8 +118,7 @@ class LanguageIdentifier:
         self._grow()
         n = batch.n_rows
         letters, han, other_cjk = (np.bincount(rows, weights=self._word_scripts[pieces, k], minlength=n) for k in range(3))
-        weights = self._word_scores[pieces]
-        scores = np.stack([np.bincount(rows, weights=weights[:, c], minlength=n) for c in range(len(self.classes))], axis=1)
+        scores = _class_sums(rows, self._word_scores[pieces], n)
         scores -= scores.max(axis=1, keepdims=True)
         posterior = np.exp(scores)
         posterior /= posterior.sum(axis=1, keepdims=True)
@@ -141,8 +145,7 @@ class LanguageIdentifier:
         kinds = PIECES.kind_array()[known:total]
         new = [p if k == WORD else "" for p, k in zip(PIECES.pieces[known:total], kinds.tolist())]
         buckets, owners = ngram_buckets(*_codes(new))
-        weights = self.log_probs[buckets]
-        scores = np.stack([np.bincount(owners, weights=weights[:, c], minlength=len(new)) for c in range(len(self.classes))], axis=1)
+        scores = _class_sums(owners, self.log_probs[buckets], len(new))
         self._word_scores = np.concatenate([self._word_scores, scores.astype(np.float32)])
         self._word_scripts = np.concatenate([self._word_scripts, _script_counts(new)])
 
@@ -161,9 +164,7 @@ def train_language_identifier(texts: Sequence[str], labels: Sequence[str], alpha
     buckets, owners = ngram_buckets(*_codes([PIECES.pieces[p] for p in unique_words.tolist()]))
     per_word = np.zeros((len(unique_words), len(classes)))
     np.add.at(per_word, (word_index, word_class), counts)
-    counts_by_bucket = np.stack(
-        [np.bincount(buckets, weights=per_word[owners, c], minlength=BUCKETS) for c in range(len(classes))], axis=1
-    )
+    counts_by_bucket = _class_sums(buckets, per_word[owners], BUCKETS)
     smoothed = counts_by_bucket + alpha
     log_probs = np.log(smoothed / smoothed.sum(axis=0, keepdims=True))
     # stored as float16 (half the size); rounded here too, so a model scores the same before and after saving

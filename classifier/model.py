@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ModelError
-from .features import Featurizer, SparseRows, TfidfTransform
+from .features import Featurizer, TfidfTransform
 from .labels import DIMENSIONS, INTENTS, SENTIMENTS, Lang
 from .langid import LanguageIdentifier
 from .records import DimensionScore, Prediction
@@ -150,9 +150,8 @@ class Model:
         if self._word_names is None:
             self._word_names = sorted(self.words.vocabulary, key=self.words.vocabulary.__getitem__)
             self._unigram = np.array([name.startswith("w:") for name in self._word_names], dtype=bool)
-        rows = SparseRows(words.indptr, words.indices, words.data)
         texts, langs = [i.text for i in items], [i.lang for i in items]
-        return top_words(rows, probabilities, self.weights, self._word_names, self._unigram, texts, langs)
+        return top_words(words, probabilities, self.weights, self._word_names, self._unigram, texts, langs)
 
     def _identify(self, texts: Sequence[str], langs: Sequence[Lang | None] | None, batch: ScannedBatch | None = None) -> list[_Text]:
         """Each text with its language: as given, or detected (None where it is none of ours)."""

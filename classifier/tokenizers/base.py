@@ -249,7 +249,31 @@ _NEGATED: dict[int, int] = {}
 _DROP, _NEGATOR_WORD, _TOKEN = 0, 1, 2
 
 
-class WordTokenizer:
+def ends_clause(kind: str, piece: str, ends: frozenset[str] = CLAUSE_ENDS) -> bool:
+    """Whether a non-word piece ends a clause: a break or emphatic punctuation holding a sentence end.
+    The one rule by which every language cuts clauses."""
+    return kind in ("brk", "punct") and not ends.isdisjoint(piece)
+
+
+class StreamTokenizer:
+    """One text at a time, for tests and callers that have one: a batch of one through `stream`."""
+
+    def __call__(self, text: str) -> list[str]:
+        """Tokens of one text, in order; deterministic and free of I/O."""
+        return self.with_clauses(text)[0]
+
+    def with_clauses(self, text: str) -> tuple[list[str], list[list[str]]]:
+        """(tokens, the tokens of each clause). A clause ends at a sentence end or before a word that turns
+        the sentence ("ale", "mais", "但是"), which the clause leaves out; one-token fragments join the
+        clause before."""
+        stream = self.stream(scan_batch([text]), np.ones(1, dtype=bool))
+        return stream.token_lists()[0], stream.clause_lists()[0]
+
+    def stream(self, batch: ScannedBatch, wanted: np.ndarray) -> TokenStream:
+        raise NotImplementedError
+
+
+class WordTokenizer(StreamTokenizer):
     """Tokeniser for an alphabetic language: words folded, stemmed and negation-marked, plus emoji and masks."""
 
     def __init__(self, data: LanguageData) -> None:
@@ -264,16 +288,6 @@ class WordTokenizer:
 
     def __setstate__(self, state: dict[str, object]) -> None:
         WordTokenizer.__init__(self, state["data"])  # type: ignore[arg-type]
-
-    def __call__(self, text: str) -> list[str]:
-        """Tokens of one text, in order; deterministic and free of I/O."""
-        return self.with_clauses(text)[0]
-
-    def with_clauses(self, text: str) -> tuple[list[str], list[list[str]]]:
-        """(tokens, the tokens of each clause). A clause ends at a sentence end or before a word that turns
-        the sentence ("ale", "mais"), which the clause leaves out; one-token fragments join the clause before."""
-        stream = self.stream(scan_batch([text]), np.ones(1, dtype=bool))
-        return stream.token_lists()[0], stream.clause_lists()[0]
 
     def stream(self, batch: ScannedBatch, wanted: np.ndarray) -> TokenStream:
         """The tokens of the batch's texts where `wanted` (a boolean per text) is set, computed for all of them
@@ -337,7 +351,7 @@ class WordTokenizer:
         else:
             token = special_token(_KINDS[kind], piece) or ""
             if kind in (_BRK, _PUNCT):
-                flags |= _RESET | (_ENDS if not CLAUSE_ENDS.isdisjoint(piece) else 0)
+                flags |= _RESET | (_ENDS if ends_clause(_KINDS[kind], piece) else 0)
         return flags | (TOKENS.id(token) + 1 if token else 0)
 
     def stems(self, words: Sequence[str]) -> list[str]:
