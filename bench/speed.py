@@ -161,7 +161,7 @@ def stage_times(n: int = 20_000) -> dict[str, float]:
         words, chars = timed("TF-IDF features", lambda: model._featurizer().matrices(stream.ids, stream.row, len(chunk)))
         probs = timed("linear heads", lambda: model._probabilities(words, chars))
         timed("dimensions (with the clause pass)", lambda: model._dimensions(stream, probs))
-        timed("evidence words", lambda: model._evidence(items, words, probs))
+        timed("evidence words", lambda: model._evidence(items, batch, words, probs))
         predictions = timed("everything above, as classify_many", lambda: model.classify_many(chunk, explain=True))
         timed("scores and JSON", lambda: [json.dumps(add_scores({**p.to_dict(), "evidence": list(p.evidence)}),
                                                      ensure_ascii=False) for p in predictions])

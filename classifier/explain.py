@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from .tokenizers import get_tokenizer
-
-_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+from .tokenizers import TOKENS, ScannedBatch, WordTokenizer, get_tokenizer
+from .tokenizers.base import NEG, PIECES
 
 
 def top_words(
@@ -19,6 +17,7 @@ def top_words(
     weights: np.ndarray,
     word_names: Sequence[str],
     unigram: np.ndarray,
+    batch: ScannedBatch,
     texts: Sequence[str],
     langs: Sequence[str | None],
     top: int = 3,
@@ -26,7 +25,7 @@ def top_words(
     """Per text (a row of `rows`, the word block as a scipy CSR matrix), up to `top` words whose features
     most raised its predicted sentiment, intent (when not `none`) and main dimension against the alternatives. Only single-word features (`unigram`, a mask over
     `word_names`) are shown; character n-grams and bigrams also count but mean little to a reader.
-    Vectorised over the batch."""
+    Vectorised over the batch; `batch` is the texts as scanned, to find each word as written."""
     row_of = np.repeat(np.arange(rows.shape[0]), np.diff(rows.indptr))
     keep = rows.indices < len(word_names)
     keep[keep] = unigram[rows.indices[keep]]
@@ -46,24 +45,44 @@ def top_words(
     owner_sorted = owner[order]
     first = np.searchsorted(owner_sorted, owner_sorted)  # where each entry's text starts in the order
     best = order[np.arange(len(order)) - first < top]
-    results: list[list[str]] = [[] for _ in range(rows.shape[0])]
-    for row, column in zip(owner[best].tolist(), columns[best].tolist()):
-        results[row].append(word_names[column][2:])
-    return [tuple(_surface(found, text, lang)) for found, text, lang in zip(results, texts, langs)]
+    names = [word_names[column][2:] for column in columns[best].tolist()]
+    return _as_written(owner[best], names, batch, texts, langs)
 
 
-def _surface(tokens: Sequence[str], text: str, lang: str | None) -> list[str]:
-    """Each token as the reader wrote it: the first word of the text whose token it is (negated or not)."""
-    if not tokens:
-        return []
-    stems = getattr(get_tokenizer(lang), "stems", None)
-    written: dict[str, str] = {}
-    if stems is not None:
-        wanted = {t.removeprefix("ne_") for t in tokens}
-        words = _WORD.findall(text)
-        for word, token in zip(words, stems(list(map(str.lower, words)))):
-            if token in wanted and token not in written:
-                written[token] = word
-                if len(written) == len(wanted):
-                    break
-    return [written.get(t.removeprefix("ne_"), t.replace("_", "")) for t in tokens]
+def _as_written(owners: np.ndarray, names: list[str], batch: ScannedBatch, texts: Sequence[str], langs: Sequence[str | None]) -> list[tuple[str, ...]]:
+    """Per text, its evidence tokens (`names`, each of the text in `owners`) as the reader wrote them: the
+    first word of the text whose token it is (negated or not), in the text's own letter case."""
+    positions, tokens = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+    for lang in dict.fromkeys(langs):
+        tokenizer = get_tokenizer(lang)
+        if isinstance(tokenizer, WordTokenizer):
+            found_at, token = tokenizer.word_tokens(batch, np.fromiter((other == lang for other in langs), dtype=bool, count=len(langs)))
+            positions.append(found_at[token >= 0])
+            tokens.append(token[token >= 0])
+    at = np.concatenate(positions)
+    size = len(TOKENS) + 1  # after the lookups, which may add tokens
+    keys, first = np.unique(batch.row[at] * size + np.concatenate(tokens), return_index=True)
+    wanted = owners * size + np.fromiter((TOKENS.ids.get(name.removeprefix(NEG), -1) for name in names), dtype=np.int64, count=len(names))
+    where = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
+    hit = (keys[where] == wanted).tolist() if len(keys) else [False] * len(names)
+    piece = batch.piece[at[first[where]]].tolist() if len(keys) else []
+    results: list[list[str]] = [[] for _ in texts]
+    for i, (row, name) in enumerate(zip(owners.tolist(), names)):
+        word = PIECES.pieces[piece[i]] if hit[i] else ""
+        # Chinese words, emoji and elided words ("n'", "quelqu'") show as their token ("ne")
+        results[row].append(_in_case(word, texts[row]) if word and word[-1] != "'" else name.replace("_", ""))
+    return [tuple(words) for words in results]
+
+
+def _in_case(word: str, text: str) -> str:
+    """A lower-cased word in the case of its first occurrence as a whole word in `text` ("Telefon"), or as
+    it is when the text has it in another form (full-width letters, say)."""
+    lowered = text.lower()
+    at = lowered.find(word)
+    while at >= 0:
+        end = at + len(word)
+        if (at == 0 or not lowered[at - 1].isalnum()) and (end == len(lowered) or not lowered[end].isalnum()):
+            written = text[at:end]
+            return written if written.lower() == word else word
+        at = lowered.find(word, at + 1)
+    return word

@@ -116,7 +116,7 @@ class Model:
         uninformative = np.fromiter((_TWO_LETTERS.search(t) is None for t in texts), dtype=bool, count=len(texts))
         probabilities[uninformative] = UNINFORMATIVE
         dimensions = self._dimensions(stream, probabilities)
-        evidence = self._evidence(items, words, probabilities) if explain else None
+        evidence = self._evidence(items, batch, words, probabilities) if explain else None
         sentiment_best = probabilities[:, _SENT].argmax(axis=1).tolist()
         intent_best = probabilities[:, _INTENT].argmax(axis=1).tolist()
         rounded = probabilities.round(4).tolist()
@@ -144,14 +144,14 @@ class Model:
             self._features = Featurizer(self.words, self.chars)
         return self._features
 
-    def _evidence(self, items: Sequence[_Text], words: Any, probabilities: np.ndarray) -> list[tuple[str, ...]]:
+    def _evidence(self, items: Sequence[_Text], batch: ScannedBatch, words: Any, probabilities: np.ndarray) -> list[tuple[str, ...]]:
         from .explain import top_words
 
         if self._word_names is None:
             self._word_names = sorted(self.words.vocabulary, key=self.words.vocabulary.__getitem__)
             self._unigram = np.array([name.startswith("w:") for name in self._word_names], dtype=bool)
         texts, langs = [i.text for i in items], [i.lang for i in items]
-        return top_words(words, probabilities, self.weights, self._word_names, self._unigram, texts, langs)
+        return top_words(words, probabilities, self.weights, self._word_names, self._unigram, batch, texts, langs)
 
     def _identify(self, texts: Sequence[str], langs: Sequence[Lang | None] | None, batch: ScannedBatch | None = None) -> list[_Text]:
         """Each text with its language: as given, or detected (None where it is none of ours)."""

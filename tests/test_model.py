@@ -169,3 +169,22 @@ def test_a_pickled_model_works_in_another_process(tmp_path: Path) -> None:
         "assert got == [p.to_dict() for p in classifier.load_model().classify_many(texts)], got\n"
     )
     fresh_python(code)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Objednávka NEPŘIŠLA a Telefon je rozbitý. Vrácení peněz? Nikdo se neozval!!!", "cs"),
+        ("Kurier neprišiel, nie je to prvýkrát. ODPORÚČAM inú firmu.", "sk"),
+        ("Le Livreur n'est jamais venu, service client INJOIGNABLE. Je résilie.", "fr"),
+        ("Zasilka dorazila pozde a nikdo nezvedal telefon", None),
+        ("快递员态度恶劣，再也不来了 😡", "zh"),
+    ],
+)
+def test_evidence_words_are_shown_as_written(text: str, lang: str | None) -> None:
+    """Each evidence word is a word of the text in the case it was written, or a token the text holds as is
+    (Chinese words, emoji, "!!"); a negated token shows the word that was negated."""
+    [prediction] = load_model().classify_many([text], None if lang is None else [lang], explain=True)
+    assert prediction.evidence
+    for word in prediction.evidence:
+        assert word in text or word.replace("!!", "!!!") in text, (word, prediction.evidence)

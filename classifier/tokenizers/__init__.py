@@ -73,6 +73,7 @@ __all__ = [
     "SlovakTokenizer",
     "TokenStream",
     "Tokenizer",
+    "WordTokenizer",
     "get_tokenizer",
     "scan_batch",
     "tokenize_batch",

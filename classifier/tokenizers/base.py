@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -226,6 +226,7 @@ def scan_batch(texts: Sequence[str]) -> ScannedBatch:
     if len(PIECES.pieces) > MAX_DISTINCT or len(TOKENS) > MAX_DISTINCT:
         PIECES.clear()
         _NEGATED.clear()
+        _UNMARKED.clear()
         TOKENS.clear()
     joined = SEP.join(texts)
     if joined.count(SEP) != len(texts) - 1:
@@ -241,8 +242,9 @@ def scan_batch(texts: Sequence[str]) -> ScannedBatch:
 _IS_TOKEN, _NEGATOR, _BREAKS, _TURN, _MARKED, _RESET, _ENDS = (1 << (32 + i) for i in range(7))
 _LOW = (1 << 32) - 1
 _UNKNOWN = -1
-#: Token id -> id of its negated form ("doporuc" -> "ne_doporuc"), for every language.
+#: Token id -> id of its negated form ("doporuc" -> "ne_doporuc"), for every language, and back.
 _NEGATED: dict[int, int] = {}
+_UNMARKED: dict[int, int] = {}
 
 
 #: What a word piece becomes: dropped, a negator (opens a scope), or an ordinary token.
@@ -281,7 +283,6 @@ class WordTokenizer(StreamTokenizer):
         self.lang = data.lang
         self._entries = np.zeros(0, dtype=np.int64)  # per piece number: this language's entry, or _UNKNOWN
         self._generation = TOKENS.generation
-        self._stems: dict[str, str] = {}  # for `stems`
 
     def __getstate__(self) -> dict[str, object]:
         return {"data": self.data}  # the entries are rebuilt, not pickled
@@ -354,19 +355,16 @@ class WordTokenizer(StreamTokenizer):
                 flags |= _RESET | (_ENDS if ends_clause(_KINDS[kind], piece) else 0)
         return flags | (TOKENS.id(token) + 1 if token else 0)
 
-    def stems(self, words: Sequence[str]) -> list[str]:
-        """The token of each lower-cased word as written, without a negation mark ("" for a stop word):
-        what `explain` matches evidence back to the text with. Cached; looked up with `map` in C."""
-        cache = self._stems
-        found = list(map(cache.get, words))
-        if None in found:
-            if len(cache) >= MAX_DISTINCT:
-                cache.clear()
-            for i, word in enumerate(words):
-                if found[i] is None:
-                    action, token, _ = self._word(word)
-                    found[i] = cache[word] = token.removeprefix(NEG) if action != _DROP else ""
-        return found  # type: ignore[return-value]
+    def word_tokens(self, batch: ScannedBatch, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(positions in the batch, token ids) of the word pieces of the texts where `wanted` is set, each
+        token without its negation mark (-1 for a dropped word): what `explain` matches evidence back to the
+        words as written with."""
+        positions = np.flatnonzero(wanted[batch.row] & (PIECES.kind_array()[batch.piece] == WORD))
+        entry = self._lookup(batch.piece[positions])
+        token = (entry & _LOW) - 1
+        marked = (entry & _MARKED) != 0
+        token[marked] = _unmark(token[marked])
+        return positions, token
 
     def _word(self, piece: str) -> tuple[int, str, bool]:
         """(action, token, whether it ends a negation scope) for one word as written."""
@@ -389,8 +387,17 @@ class WordTokenizer(StreamTokenizer):
 
 
 def _negate(tokens: np.ndarray) -> np.ndarray:
-    """Ids of the negated forms of token ids."""
-    negated = _NEGATED
-    for token in set(tokens.tolist()) - negated.keys():
-        negated[token] = TOKENS.id(NEG + TOKENS.strings[token])
-    return np.fromiter(map(negated.__getitem__, tokens.tolist()), dtype=np.int64, count=len(tokens))
+    """Ids of the negated forms of token ids ("doporuc" -> "ne_doporuc")."""
+    return _through(tokens, _NEGATED, lambda token: NEG + token)
+
+
+def _unmark(tokens: np.ndarray) -> np.ndarray:
+    """Ids of negated tokens without their mark ("ne_doporuc" -> "doporuc")."""
+    return _through(tokens, _UNMARKED, lambda token: token.removeprefix(NEG))
+
+
+def _through(tokens: np.ndarray, cache: dict[int, int], change: Callable[[str], str]) -> np.ndarray:
+    """Token ids mapped through a change of their strings, each distinct id changed once per process."""
+    for token in set(tokens.tolist()) - cache.keys():
+        cache[token] = TOKENS.id(change(TOKENS.strings[token]))
+    return np.fromiter(map(cache.__getitem__, tokens.tolist()), dtype=np.int64, count=len(tokens))
