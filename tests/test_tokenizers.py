@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -126,6 +127,42 @@ def test_jieba_is_lazy_and_silent() -> None:
     result = fresh_python(code)
     assert result.stdout == ""
     assert result.stderr == ""
+
+
+def test_jieba_dictionary_cache_gives_jiebas_own_dictionary(tmp_path: Path) -> None:
+    """Our cache of jieba's prefix dictionary (faster to load than jieba's) holds exactly what jieba builds,
+    our service words included; a damaged cache is ignored, never trusted."""
+    import jieba
+
+    from classifier.tokenizers import zh
+
+    built = jieba.Tokenizer()
+    built.initialize()
+    for word in zh.USER_WORDS:
+        built.add_word(word, freq=50000)
+    cache = tmp_path / "jieba.npz"
+    zh._save_dictionary(built, cache)
+    loaded = jieba.Tokenizer()
+    assert zh._load_dictionary(loaded, cache)
+    assert loaded.FREQ == built.FREQ and loaded.total == built.total
+    text = "快递员态度恶劣，没收到货还说已经签收了，再也不会在这家买了"
+    assert loaded.lcut(text, HMM=False) == built.lcut(text, HMM=False)
+    cache.write_bytes(cache.read_bytes()[:1000])
+    assert not zh._load_dictionary(jieba.Tokenizer(), cache)
+    assert not zh._load_dictionary(jieba.Tokenizer(), tmp_path / "missing.npz")
+
+
+def test_jieba_dictionary_cache_is_named_after_its_sources(tmp_path: Path) -> None:
+    from classifier.tokenizers import zh
+
+    dictionary = tmp_path / "dict.txt"
+    dictionary.write_text("服务 10 n\n", encoding="utf-8")
+    first = zh._dictionary_cache(dictionary, "0.42.1")
+    assert first is not None and first == zh._dictionary_cache(dictionary, "0.42.1")
+    assert zh._dictionary_cache(dictionary, "0.43") != first
+    dictionary.write_text("服务 10 n\n客服 5 n\n", encoding="utf-8")
+    assert zh._dictionary_cache(dictionary, "0.42.1") != first
+    assert zh._dictionary_cache(tmp_path / "none.txt", "0.42.1") is None
 
 
 # -- batches: the model tokenises a whole chunk at once; a text's tokens must not depend on its neighbours ----
