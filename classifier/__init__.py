@@ -1,12 +1,31 @@
 """Multilingual service-feedback classifier: SERVQUAL dimension, sentiment and loyalty intent of cs/sk/fr/zh text."""
 
-__version__ = "0.1.0"
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from .errors import FeedbackError, InputError, ModelError
 from .labels import DIMENSIONS, INTENTS, LANGUAGES, SENTIMENTS
-from .model import Model, classify, load_model
 from .records import Aspect, DimensionScore, Example, Prediction
-from .training import train
+
+if TYPE_CHECKING:
+    from .model import Model, classify, load_model
+    from .training import train
+
+__version__ = "0.1.0"
+
+#: Imported on first use (numpy, scipy): `import classifier` stays quick, and the reading and writing
+#: process of `feedback classify --jobs N` never loads them.
+_LAZY = {"Model": "model", "classify": "model", "load_model": "model", "train": "training"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    globals()[name] = value
+    return value
 
 __all__ = [
     "DIMENSIONS",

@@ -10,14 +10,16 @@ from __future__ import annotations
 import functools
 import itertools
 import json
+import os
 from collections.abc import Iterable, Iterator, Mapping
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .io import InputRecord
 from .labels import Lang
-from .model import Model, load_model
 from .scoring import Weights, add_scores
+
+if TYPE_CHECKING:  # the model (numpy, scipy) is imported where texts are classified: not by the main
+    from .model import Model  # process of --jobs, which only reads and writes
 
 CHUNK_SIZE = 2000
 #: Longer texts are cut to this many characters for the features (the record keeps the whole text).
@@ -27,6 +29,8 @@ MAX_CHARS = 20_000
 @functools.cache
 def _worker_model(path: str | None) -> Model:
     """A model per process, loaded once."""
+    from .model import load_model
+
     return load_model(path)
 
 
@@ -36,7 +40,7 @@ def _score_texts(
     """Classify the texts of (id, text, fields) items and add their scores: the work of one chunk, in
     whichever process runs it. With `as_json`, each result is already its JSONL line (without the newline),
     so that with several processes the main one only reads and writes."""
-    loaded = model if isinstance(model, Model) else _worker_model(model)
+    loaded = _worker_model(model) if model is None or isinstance(model, str) else model
     texts = [text[:MAX_CHARS] for _, text, _ in items]
     predictions = loaded.classify_many(texts, None if lang is None else [lang] * len(texts), explain=True)
     results = []
@@ -49,13 +53,16 @@ def _score_texts(
     return results
 
 
+_PREDICTION_FIELDS = frozenset(("sentiment_scores", "intent_scores", "dimensions", "sentiment", "intent"))
+
+
 def _is_prediction(fields: Mapping[str, Any]) -> bool:
-    return all(k in fields for k in ("sentiment_scores", "intent_scores", "dimensions", "sentiment", "intent"))
+    return fields.keys() >= _PREDICTION_FIELDS
 
 
 def scored_records(
     records: Iterable[InputRecord],
-    model: Model | str | Path | None = None,
+    model: Model | str | os.PathLike[str] | None = None,
     lang: Lang | None = None,
     jobs: int = 1,
     weights: Weights | None = None,
@@ -69,10 +76,11 @@ def scored_records(
     scored as they are, without classifying again. With `as_json` the classify record comes as its JSONL
     line (a str) instead of a dict.
     """
-    if jobs > 1 and isinstance(model, Model):
+    by_path = model is None or isinstance(model, (str, os.PathLike))
+    if jobs > 1 and not by_path:
         raise ValueError("jobs > 1 needs the model's directory, not a loaded model")
     weights = weights or Weights()
-    reference: Model | str | None = model if isinstance(model, Model) or model is None else str(model)
+    reference = os.fspath(model) if isinstance(model, (str, os.PathLike)) else model
     iterator = iter(records)
     chunks = iter(lambda: list(itertools.islice(iterator, chunk_size)), [])
 

@@ -68,9 +68,11 @@ def _classify(args: argparse.Namespace) -> int:
 
     progress = _Progress(args.inputs)
     weights = _weights(args)
-    # Imported here, before the output file exists, not on the first chunk: a Ctrl-C in the middle of
-    # scipy's import was seen to end the process by the signal (-2) instead of exiting 130.
-    import scipy.sparse  # noqa: F401
+    if args.jobs == 1:
+        # Imported here, before the output file exists, not on the first chunk: a Ctrl-C in the middle of
+        # scipy's import was seen to end the process by the signal (-2) instead of exiting 130. With
+        # --jobs the workers classify and this process never needs it.
+        import scipy.sparse  # noqa: F401
     with open_output(args.output, args.inputs) as stream:
         writer = RecordWriter(stream, fmt, raw_csv=args.raw_csv)
         as_json = fmt == "jsonl"  # lines made where the records are, in the workers with --jobs
