@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from classifier.tokenizers import TOKENS, base, get_tokenizer, tokenize_batch
 
-from .conftest import fresh_python
+from .conftest import corpus_split, fresh_python
 
 CZECH = [
     ("Objednávka přišla pozdě!!!", ["objednavk", "prisl", "pozd", "!!"]),
@@ -134,35 +134,60 @@ def test_jieba_dictionary_cache_gives_jiebas_own_dictionary(tmp_path: Path) -> N
     our service words included; a damaged cache is ignored, never trusted."""
     import jieba
 
-    from classifier.tokenizers import zh
+    from classifier.tokenizers import segment
 
     built = jieba.Tokenizer()
     built.initialize()
-    for word in zh.USER_WORDS:
+    for word in segment.USER_WORDS:
         built.add_word(word, freq=50000)
     cache = tmp_path / "jieba.npz"
-    zh._save_dictionary(built, cache)
+    segment._save_dictionary(built, cache)
     loaded = jieba.Tokenizer()
-    assert zh._load_dictionary(loaded, cache)
+    assert segment._load_dictionary(loaded, cache)
     assert loaded.FREQ == built.FREQ and loaded.total == built.total
     text = "快递员态度恶劣，没收到货还说已经签收了，再也不会在这家买了"
     assert loaded.lcut(text, HMM=False) == built.lcut(text, HMM=False)
     cache.write_bytes(cache.read_bytes()[:1000])
-    assert not zh._load_dictionary(jieba.Tokenizer(), cache)
-    assert not zh._load_dictionary(jieba.Tokenizer(), tmp_path / "missing.npz")
+    assert not segment._load_dictionary(jieba.Tokenizer(), cache)
+    assert not segment._load_dictionary(jieba.Tokenizer(), tmp_path / "missing.npz")
 
 
 def test_jieba_dictionary_cache_is_named_after_its_sources(tmp_path: Path) -> None:
-    from classifier.tokenizers import zh
+    from classifier.tokenizers import segment
 
     dictionary = tmp_path / "dict.txt"
     dictionary.write_text("服务 10 n\n", encoding="utf-8")
-    first = zh._dictionary_cache(dictionary, "0.42.1")
-    assert first is not None and first == zh._dictionary_cache(dictionary, "0.42.1")
-    assert zh._dictionary_cache(dictionary, "0.43") != first
+    first = segment._dictionary_cache(dictionary, "0.42.1")
+    assert first is not None and first == segment._dictionary_cache(dictionary, "0.42.1")
+    assert segment._dictionary_cache(dictionary, "0.43") != first
     dictionary.write_text("服务 10 n\n客服 5 n\n", encoding="utf-8")
-    assert zh._dictionary_cache(dictionary, "0.42.1") != first
-    assert zh._dictionary_cache(tmp_path / "none.txt", "0.42.1") is None
+    assert segment._dictionary_cache(dictionary, "0.42.1") != first
+    assert segment._dictionary_cache(tmp_path / "none.txt", "0.42.1") is None
+
+
+HAN_TEXT = st.text(
+    st.sampled_from(list("快递员态度恶劣没收到货还说已经签收了再也不会在这家买服务很好但是价格太贵不错的一般般客服回复慢") + list("ab1Z2 .,!?~%#-_\n\u3000😀")),
+    max_size=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(HAN_TEXT)
+def test_dictionary_cut_gives_jiebas_words(text: str) -> None:
+    """Our one-loop cut is jieba's dictionary mode, word for word (ties, unknown characters, ASCII runs)."""
+    from classifier.tokenizers.segment import dictionary_cut, segmenter
+
+    assert dictionary_cut()(text) == segmenter().lcut(text, HMM=False)
+
+
+def test_dictionary_cut_gives_jiebas_words_on_the_corpus() -> None:
+    from classifier.tokenizers.segment import dictionary_cut, segmenter
+    from classifier.tokenizers.zh import to_simplified
+
+    texts = [to_simplified(e.text) for split in ("train", "dev", "test") for e in corpus_split(split) if e.lang == "zh"]
+    assert len(texts) > 1000
+    for text in texts:
+        assert dictionary_cut()(text) == segmenter().lcut(text, HMM=False), text
 
 
 # -- batches: the model tokenises a whole chunk at once; a text's tokens must not depend on its neighbours ----
