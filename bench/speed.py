@@ -135,6 +135,7 @@ def stage_times(n: int = 20_000) -> dict[str, float]:
     import jieba
 
     from classifier.model import load_model
+    from classifier.output import json_line
     from classifier.scoring import add_scores
 
     texts = [text for _, _, text in rows(n)]
@@ -163,8 +164,8 @@ def stage_times(n: int = 20_000) -> dict[str, float]:
         timed("dimensions (with the clause pass)", lambda: model._dimensions(stream, probs))
         timed("evidence words", lambda: model._evidence(items, batch, words, probs))
         predictions = timed("everything above, as classify_many", lambda: model.classify_many(chunk, explain=True))
-        timed("scores and JSON", lambda: [json.dumps(add_scores({**p.to_dict(), "evidence": list(p.evidence)}),
-                                                     ensure_ascii=False) for p in predictions])
+        timed("scores and JSON", lambda: [json_line(add_scores({**p.to_dict(), "evidence": list(p.evidence)}))
+                                          for p in predictions])
     start = time.perf_counter()
     for lang, text in zip(langs, texts):
         jieba.lcut(text) if lang == "zh" else _WORD.findall(text.lower())

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import functools
 import itertools
-import json
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .io import InputRecord
 from .labels import Lang
+from .output import json_line
 from .scoring import Weights, add_scores
 
 if TYPE_CHECKING:  # the model (numpy, scipy) is imported where texts are classified: not by the main
@@ -49,7 +49,7 @@ def _score_texts(
         result["id"], result["text"], result["fields"] = id_, text, fields
         results.append(result)
     if as_json:
-        return [json.dumps(result, ensure_ascii=False) for result in results]
+        return [json_line(result) for result in results]
     return results
 
 
@@ -111,6 +111,6 @@ def _merge(chunk: list[InputRecord], results: list[Any], weights: Weights, as_js
     for record in chunk:
         if _is_prediction(record.fields):
             result = add_scores(record.fields, weights)
-            yield record, json.dumps(result, ensure_ascii=False) if as_json else result
+            yield record, json_line(result) if as_json else result
         else:
             yield record, next(scored)

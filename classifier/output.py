@@ -12,6 +12,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
+
 from .errors import InputError
 from .labels import INTENTS, SENTIMENTS
 
@@ -90,6 +92,16 @@ def flat_record(record: Mapping[str, Any]) -> dict[str, Any]:
     return flat
 
 
+def json_line(record: Mapping[str, Any]) -> str:
+    """A record as one line of JSON (no newline), UTF-8 text unescaped. orjson is three times faster than
+    the json module, which classify output felt; what orjson refuses (integers past 64 bits, lone
+    surrogates in text from a broken file) goes through the json module as before."""
+    try:
+        return str(orjson.dumps(record), "utf-8")
+    except (orjson.JSONEncodeError, TypeError):
+        return json.dumps(record, ensure_ascii=False)
+
+
 class RecordWriter:
     """Writes classify records one by one in the chosen format; `close()` finishes a table."""
 
@@ -102,7 +114,7 @@ class RecordWriter:
 
     def write(self, record: Mapping[str, Any]) -> None:
         if self.format == "jsonl":
-            self.stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+            self.stream.write(json_line(record) + "\n")
         elif self.format == "csv":
             flat = flat_record(record)
             if self._csv is None:
@@ -170,7 +182,7 @@ def write_score(stream: IO[str], report: Any, fmt: str, raw_csv: bool = False) -
     rows = score_rows(report)
     if fmt == "jsonl":
         for row in rows:
-            stream.write(json.dumps(row, ensure_ascii=False) + "\n")
+            stream.write(json_line(row) + "\n")
     elif fmt == "csv":
         columns: list[str] = []
         for row in rows:

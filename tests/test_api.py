@@ -58,4 +58,4 @@ def test_scored_records_as_json_lines_equal_the_records() -> None:
     records = list(read_records(str(EXAMPLE_CSV)))
     as_dicts = [scored for _, scored in scored_records(records, chunk_size=5)]
     as_lines = [line for _, line in scored_records(records, chunk_size=5, as_json=True)]
-    assert as_lines == [json.dumps(d, ensure_ascii=False) for d in as_dicts]
+    assert [json.loads(line) for line in as_lines] == as_dicts

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import pytest
 
 from classifier.errors import InputError
 from classifier.io import read_records
-from classifier.output import RecordWriter, open_output, safe_cell
+from classifier.output import RecordWriter, json_line, open_output, safe_cell
 
 ROWS = [
     ("1", "Objednávka přišla pozdě; kurýr byl ale milý"),
@@ -161,3 +162,20 @@ def test_writer_formats() -> None:
     writer.write(record)
     writer.close()
     assert table.getvalue().splitlines()[1].split()[:4] == ["1", "cs", "negative", "0.70"]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"note": "Balík nedorazil 😡 快递 \u2028 \"quoted\" \\ back"},
+        {"customer": 123456789012345678901234567890},  # past 64 bits: orjson refuses, the json module writes it
+        {"note": "broken \udcff byte"},  # a lone surrogate: orjson refuses, the json module writes it escaped
+        {"nested": {"a": [1, 2.5, None, True]}, "empty": {}},
+    ],
+)
+def test_json_lines_read_back_as_the_record(fields: dict[str, object]) -> None:
+    record = {"id": "1", "text": "Kuriér bol milý.", "sentiment_scores": {"positive": 0.0028, "negative": 1e-05}, "fields": fields}
+    line = json_line(record)
+    assert "\n" not in line
+    assert json.loads(line) == record
+    assert "Kuriér" in line  # text stays readable, not \u-escaped
