@@ -88,8 +88,9 @@ class Featurizer:
         """Empty per-token arrays, and the known bigrams as sorted keys of token ids."""
         sparse = _sparse()
         self._generation = TOKENS.generation
-        self._unigram = np.zeros(0, dtype=np.int64)  # token id -> word column, -1 if unknown
-        self._char_matrix = sparse.csr_matrix((0, len(self.chars.idf)))  # token id -> n-gram columns
+        self._unigram = np.zeros(0, dtype=np.int64)  # token id -> word column, -1 if none
+        self._row = np.zeros(0, dtype=np.int64)  # token id -> its row of _char_matrix, -1 if not worked out yet
+        self._char_matrix = sparse.csr_matrix((0, len(self.chars.idf)))  # row -> the token's n-gram columns
         pairs = [(name[2:].split(" ", 1), column) for name, column in self.words.vocabulary.items() if name.startswith("b:")]
         keys = np.array([TOKENS.id(a) * _PAIR + TOKENS.id(b) for (a, b), _ in pairs], dtype=np.int64)
         order = np.argsort(keys)
@@ -99,7 +100,7 @@ class Featurizer:
     def matrices(self, ids: np.ndarray, rows: np.ndarray, n_rows: int) -> tuple[Any, Any]:
         """(word block, character block) as CSR matrices for tokens `ids` where `rows` gives each token's
         row; a row's tokens are contiguous and in order (bigrams join neighbours of the same row)."""
-        self._grow()
+        self._learn(ids)
         sparse = _sparse()
         unigram = self._unigram[ids]
         known = unigram >= 0
@@ -113,26 +114,31 @@ class Featurizer:
             owners.append(rows[:-1][same][hit])
         column, owner = np.concatenate(columns), np.concatenate(owners)
         word_counts = sparse.csr_matrix((np.ones(len(column)), (owner, column)), shape=(n_rows, len(self.words.idf)))
-        occurrences = sparse.csr_matrix((np.ones(len(ids)), (rows, ids)), shape=(n_rows, self._char_matrix.shape[0]))
+        occurrences = sparse.csr_matrix((np.ones(len(ids)), (rows, self._row[ids])), shape=(n_rows, self._char_matrix.shape[0]))
         char_counts = (occurrences @ self._char_matrix).tocsr()
         return tfidf(word_counts, self.words.idf), tfidf(char_counts, self.chars.idf)
 
-    def _grow(self) -> None:
-        """Work out the columns of tokens first seen since the last call."""
+    def _learn(self, ids: np.ndarray) -> None:
+        """Work out the columns of the tokens among `ids` not seen before (only those: the bigram keys put
+        every token of the vocabulary in the table, most of which a run never meets)."""
         if self._generation != TOKENS.generation:
             self._start()  # the table was cleared: ids were renumbered
-        known, total = len(self._unigram), len(TOKENS)
-        if known == total:
+        total = len(TOKENS)
+        if len(self._row) < total:
+            missing = np.full(total - len(self._row), -1, dtype=np.int64)
+            self._row, self._unigram = np.concatenate([self._row, missing]), np.concatenate([self._unigram, missing])
+        new = np.unique(ids[self._row[ids] < 0])
+        if not len(new):
             return
         sparse = _sparse()
-        new = TOKENS.strings[known:total]
+        strings = [TOKENS.strings[i] for i in new.tolist()]
         words, chars = self.words.vocabulary, self.chars.vocabulary
-        unigram = np.fromiter((words.get("w:" + t, -1) for t in new), dtype=np.int64, count=len(new))
-        self._unigram = np.concatenate([self._unigram, unigram])
-        rows = [np.array([chars[f] for f in char_features([t]) if f in chars], dtype=np.int64) for t in new]
+        self._unigram[new] = np.fromiter((words.get("w:" + t, -1) for t in strings), dtype=np.int64, count=len(strings))
+        rows = [np.array([chars[f] for f in char_features([t]) if f in chars], dtype=np.int64) for t in strings]
         lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
         block = sparse.csr_matrix(
-            (np.ones(int(lengths.sum())), np.concatenate(rows or [np.zeros(0, np.int64)]), np.r_[0, np.cumsum(lengths)]),
+            (np.ones(int(lengths.sum())), np.concatenate(rows), np.r_[0, np.cumsum(lengths)]),
             shape=(len(new), len(self.chars.idf)),
         )
+        self._row[new] = np.arange(self._char_matrix.shape[0], self._char_matrix.shape[0] + len(new))
         self._char_matrix = sparse.vstack([self._char_matrix, block], format="csr")

@@ -1,7 +1,7 @@
 """Chinese word segmentation: jieba's dictionary with our service words, loaded fast, cut fast.
 
-jieba is fenced in here: imported and built on first use, once per process, its logging silenced. `cut`
-gives exactly the words of jieba's dictionary mode (`lcut(text, HMM=False)`), with its dynamic programme
+jieba is fenced in here: imported and built on first use, once per process, its logging silenced.
+`dictionary_cut()` gives exactly the words of jieba's dictionary mode (`lcut(text, HMM=False)`), with its dynamic programme
 over the prefix dictionary written as one loop: jieba builds a DAG dict, then scores it with a generator
 and a logarithm per candidate; here the candidates are scored as they are found and each word's
 log-probability is worked out once per process. `tests/test_tokenizers.py` holds it to jieba's own cut.
@@ -43,15 +43,15 @@ def segmenter() -> Any:
     except ImportError as exc:  # pragma: no cover - jieba is a declared dependency
         raise ImportError("Chinese needs jieba: pip install jieba") from exc
     jieba.setLogLevel(logging.WARNING)  # it logs "Building prefix dict ..." to stderr at DEBUG
-    segmenter = jieba.Tokenizer()
+    tokenizer = jieba.Tokenizer()
     cache = _dictionary_cache(Path(jieba.__file__).parent / "dict.txt", jieba.__version__)
-    if cache is None or not _load_dictionary(segmenter, cache):
-        segmenter.initialize()
+    if cache is None or not _load_dictionary(tokenizer, cache):
+        tokenizer.initialize()
         for word in USER_WORDS:
-            segmenter.add_word(word, freq=50000)
+            tokenizer.add_word(word, freq=50000)
         if cache is not None:
-            _save_dictionary(segmenter, cache)
-    return segmenter
+            _save_dictionary(tokenizer, cache)
+    return tokenizer
 
 
 def _dictionary_cache(dictionary: Path, version: str) -> Path | None:
