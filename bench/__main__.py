@@ -11,6 +11,7 @@ import datetime
 import json
 import os
 import platform
+import statistics
 import sys
 import tempfile
 import time
@@ -87,7 +88,8 @@ def table(headers: list[str], rows: list[list[Any]]) -> str:
 def render(s: dict[str, Any], b: dict[str, Any], args: argparse.Namespace, elapsed: float) -> str:
     n, big = s["rows"], args.big
     ratio = s["classify_texts_per_s"] / s["raw_tokeniser_texts_per_s"]
-    jobs = s["classify_jobs2_texts_per_s"] / s["classify_texts_per_s"]
+    speedups = s.get("classify_jobs2_speedups") or [s["classify_jobs2_texts_per_s"] / s["classify_texts_per_s"]]
+    jobs = statistics.median(speedups)
     start_ratio = s["classify_one_line_s"] / s["import_sklearn_s"]
     rss_small = s[f"peak_rss_mb_{n}"]
     rss_big = s.get(f"peak_rss_mb_{big}")
@@ -95,7 +97,8 @@ def render(s: dict[str, Any], b: dict[str, Any], args: argparse.Namespace, elaps
         ["classify, 1 process (CSV in, JSONL out, start-up included)", f"{s['classify_texts_per_s']:,.0f} texts/s", ""],
         ["raw tokeniser (jieba.lcut for zh, regex split for the rest)", f"{s['raw_tokeniser_texts_per_s']:,.0f} texts/s", ""],
         ["classify / raw tokeniser", f"{ratio:.2f}", f"≥ 0.67: {ok(ratio >= 0.67)}"],
-        ["classify --jobs 2", f"{s['classify_jobs2_texts_per_s']:,.0f} texts/s ({jobs:.2f} ×)", f"≥ 1.6 ×: {ok(jobs >= 1.6)}"],
+        ["classify --jobs 2", (f"{s['classify_jobs2_texts_per_s']:,.0f} texts/s ({jobs:.2f} ×: median speed-up of {len(speedups)} "
+                               f"runs alternating with --jobs 1, {', '.join(f'{x:.2f}' for x in speedups)})"), f"≥ 1.6 ×: {ok(jobs >= 1.6)}"],
         ["classify a one-line Czech file", f"{s['classify_one_line_s']:.2f} s", ""],
         ["python -c 'import sklearn'", f"{s['import_sklearn_s']:.2f} s", ""],
         ["one-line classify / import sklearn", f"{start_ratio:.2f}", f"≤ 0.5: {ok(start_ratio <= 0.5)}"],

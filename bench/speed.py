@@ -51,12 +51,16 @@ def raw_tokeniser_rate(n: int) -> float:
     return n / median_time(run, 3)
 
 
-def classify_rate(path: Path, n: int, jobs: int, repeats: int) -> float:
-    """Texts/s of `feedback classify FILE.csv -o OUT.jsonl`, end to end in a fresh process (start-up included)."""
+def jobs_rates(path: Path, n: int, jobs: int, repeats: int) -> tuple[float, float, list[float]]:
+    """(texts/s with --jobs 1, with --jobs `jobs`, the speed-up of each pair): the two run alternately, so
+    that a slow spell of the machine hits both sides of a pair, not one whole series."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out.jsonl"
-        run = _command([PYTHON, "-m", "classifier", "classify", str(path), "-o", str(out), "--jobs", str(jobs)])
-        return n / median_time(run, repeats)
+        one = _command([PYTHON, "-m", "classifier", "classify", str(path), "-o", str(out), "--jobs", "1"])
+        many = _command([PYTHON, "-m", "classifier", "classify", str(path), "-o", str(out), "--jobs", str(jobs)])
+        pairs = [(median_time(one, 1), median_time(many, 1)) for _ in range(repeats)]
+    single, parallel = statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
+    return n / single, n / parallel, [a / b for a, b in pairs]
 
 
 def peak_rss_mb(path: Path) -> float:
@@ -113,8 +117,9 @@ def run(n: int, big: int, repeats: int, workdir: Path) -> dict[str, object]:
     small_csv = write_csv(workdir / f"mixed_{n}.csv", n)
     results: dict[str, object] = {"rows": n}
     results["raw_tokeniser_texts_per_s"] = raw_tokeniser_rate(n)
-    results["classify_texts_per_s"] = classify_rate(small_csv, n, 1, repeats)
-    results["classify_jobs2_texts_per_s"] = classify_rate(small_csv, n, 2, repeats)
+    single, parallel, speedups = jobs_rates(small_csv, n, 2, repeats)
+    results["classify_texts_per_s"], results["classify_jobs2_texts_per_s"] = single, parallel
+    results["classify_jobs2_speedups"] = speedups
     results.update(startup_times(repeats))
     results["training_full_corpora_s"] = training_time(1)
     results["model_size_mb"] = model_size_mb()
