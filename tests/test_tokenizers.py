@@ -150,6 +150,10 @@ def test_jieba_dictionary_cache_gives_jiebas_own_dictionary(tmp_path: Path) -> N
     cache.write_bytes(cache.read_bytes()[:1000])
     assert not segment._load_dictionary(jieba.Tokenizer(), cache)
     assert not segment._load_dictionary(jieba.Tokenizer(), tmp_path / "missing.npz")
+    blocked = tmp_path / "a-file" / "jieba.npz"  # its directory cannot be made: no cache, no error
+    blocked.parent.write_text("not a directory")
+    segment._save_dictionary(built, blocked)
+    assert {path.name for path in tmp_path.iterdir()} == {"jieba.npz", "a-file"}  # no temporary files left
 
 
 def test_jieba_dictionary_cache_is_named_after_its_sources(tmp_path: Path) -> None:
