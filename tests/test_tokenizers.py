@@ -114,9 +114,12 @@ def test_unknown_language_is_refused() -> None:
 
 
 def test_jieba_is_lazy_and_silent() -> None:
-    """Importing the package builds nothing; first Chinese use prints nothing on stdout or stderr."""
+    """Importing the package builds nothing; first Chinese use, with jieba building its dictionary (no
+    cache yet), prints nothing on stdout or stderr."""
     code = (
-        "import sys, classifier\n"
+        "import os, sys, tempfile\n"
+        "os.environ['XDG_CACHE_HOME'] = tempfile.mkdtemp()\n"
+        "import classifier\n"
         "from classifier.tokenizers import get_tokenizer\n"
         "assert 'jieba' not in sys.modules, 'jieba imported at import time'\n"
         "get_tokenizer('cs')('dobrý den')\n"
@@ -141,32 +144,51 @@ def test_jieba_dictionary_cache_gives_jiebas_own_dictionary(tmp_path: Path) -> N
     for word in segment.USER_WORDS:
         built.add_word(word, freq=50000)
     cache = tmp_path / "jieba.npz"
-    segment._save_dictionary(built, cache)
-    loaded = jieba.Tokenizer()
-    assert segment._load_dictionary(loaded, cache)
-    assert loaded.FREQ == built.FREQ and loaded.total == built.total
-    text = "快递员态度恶劣，没收到货还说已经签收了，再也不会在这家买了"
-    assert loaded.lcut(text, HMM=False) == built.lcut(text, HMM=False)
+    segment._save_dictionary(built.FREQ, built.total, cache)
+    assert segment._load_dictionary(cache) == (built.FREQ, built.total)
+    assert segment.prefix_dictionary() == (built.FREQ, built.total)  # the one classify uses, cached or not
     cache.write_bytes(cache.read_bytes()[:1000])
-    assert not segment._load_dictionary(jieba.Tokenizer(), cache)
-    assert not segment._load_dictionary(jieba.Tokenizer(), tmp_path / "missing.npz")
+    assert segment._load_dictionary(cache) is None
+    assert segment._load_dictionary(tmp_path / "missing.npz") is None
     blocked = tmp_path / "a-file" / "jieba.npz"  # its directory cannot be made: no cache, no error
     blocked.parent.write_text("not a directory")
-    segment._save_dictionary(built, blocked)
+    segment._save_dictionary(built.FREQ, built.total, blocked)
     assert {path.name for path in tmp_path.iterdir()} == {"jieba.npz", "a-file"}  # no temporary files left
 
 
 def test_jieba_dictionary_cache_is_named_after_its_sources(tmp_path: Path) -> None:
     from classifier.tokenizers import segment
 
-    dictionary = tmp_path / "dict.txt"
-    dictionary.write_text("服务 10 n\n", encoding="utf-8")
-    first = segment._dictionary_cache(dictionary, "0.42.1")
-    assert first is not None and first == segment._dictionary_cache(dictionary, "0.42.1")
-    assert segment._dictionary_cache(dictionary, "0.43") != first
-    dictionary.write_text("服务 10 n\n客服 5 n\n", encoding="utf-8")
-    assert segment._dictionary_cache(dictionary, "0.42.1") != first
-    assert segment._dictionary_cache(tmp_path / "none.txt", "0.42.1") is None
+    (tmp_path / "__init__.py").write_text("# jieba\n", encoding="utf-8")
+    (tmp_path / "dict.txt").write_text("服务 10 n\n", encoding="utf-8")
+    first = segment._dictionary_cache(tmp_path)
+    assert first is not None and first == segment._dictionary_cache(tmp_path)
+    (tmp_path / "__init__.py").write_text("# jieba, a new version\n", encoding="utf-8")
+    second = segment._dictionary_cache(tmp_path)
+    assert second not in (None, first)
+    (tmp_path / "dict.txt").write_text("服务 10 n\n客服 5 n\n", encoding="utf-8")
+    assert segment._dictionary_cache(tmp_path) not in (None, first, second)
+    assert segment._dictionary_cache(tmp_path / "nowhere") is None
+
+
+def test_chinese_needs_no_jieba_import_once_its_dictionary_is_cached() -> None:
+    """jieba's import alone takes 0.2 s: with our cache of its dictionary, classifying Chinese skips it."""
+    fresh_python("from classifier.tokenizers import get_tokenizer\nget_tokenizer('zh')('服务很好')\n")  # builds the cache
+    fresh_python(
+        "import sys\n"
+        "from classifier.tokenizers import get_tokenizer\n"
+        "assert get_tokenizer('zh')('快递员态度恶劣，再也不来了') == ['快递员', '态度恶劣', '再也不来']\n"
+        "assert 'jieba' not in sys.modules\n"
+    )
+
+
+def test_dictionary_cut_splits_blocks_as_jieba_does() -> None:
+    import jieba
+
+    from classifier.tokenizers import segment
+
+    assert (segment._BLOCKS.pattern, segment._BLOCKS.flags) == (jieba.re_han_default.pattern, jieba.re_han_default.flags)
+    assert (segment._SPACES.pattern, segment._SPACES.flags) == (jieba.re_skip_default.pattern, jieba.re_skip_default.flags)
 
 
 HAN_TEXT = st.text(

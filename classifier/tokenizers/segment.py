@@ -12,9 +12,11 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import importlib.util
 import logging
 import math
 import os
+import re
 import tempfile
 import zipfile
 from pathlib import Path
@@ -35,58 +37,79 @@ USER_WORDS = (
 
 
 @functools.cache
+def prefix_dictionary() -> tuple[dict[str, int], int]:
+    """jieba's prefix dictionary with our service words (each word and word prefix -> its frequency, 0 for
+    a prefix only; and the total), read from our cache without importing jieba, whose import alone takes
+    0.2 s; without a usable cache, built by jieba as usual and then cached."""
+    cache = _dictionary_cache()
+    loaded = _load_dictionary(cache) if cache is not None else None
+    if loaded is not None:
+        return loaded
+    tokenizer = _jieba()
+    tokenizer.initialize()
+    for word in USER_WORDS:
+        tokenizer.add_word(word, freq=50000)
+    if cache is not None:
+        _save_dictionary(tokenizer.FREQ, tokenizer.total, cache)
+    return tokenizer.FREQ, tokenizer.total
+
+
+@functools.cache
 def segmenter() -> Any:
-    """The jieba tokenizer with our dictionary; built once per process on first use, from our own cache of
-    its prefix dictionary when there is one (see `_dictionary_cache`)."""
+    """A jieba tokenizer over that dictionary, for jieba's own modes (HMM on: `ChineseTokenizer(hmm=True)`)."""
+    tokenizer = _jieba()
+    tokenizer.FREQ, tokenizer.total = prefix_dictionary()
+    tokenizer.initialized = True
+    return tokenizer
+
+
+def _jieba() -> Any:
+    """A new, empty jieba tokenizer, jieba's logging silenced."""
     try:
         import jieba
     except ImportError as exc:  # pragma: no cover - jieba is a declared dependency
         raise ImportError("Chinese needs jieba: pip install jieba") from exc
     jieba.setLogLevel(logging.WARNING)  # it logs "Building prefix dict ..." to stderr at DEBUG
-    tokenizer = jieba.Tokenizer()
-    cache = _dictionary_cache(Path(jieba.__file__).parent / "dict.txt", jieba.__version__)
-    if cache is None or not _load_dictionary(tokenizer, cache):
-        tokenizer.initialize()
-        for word in USER_WORDS:
-            tokenizer.add_word(word, freq=50000)
-        if cache is not None:
-            _save_dictionary(tokenizer, cache)
-    return tokenizer
+    return jieba.Tokenizer()
 
 
-def _dictionary_cache(dictionary: Path, version: str) -> Path | None:
-    """Where jieba's prefix dictionary with our words is kept between runs, as plain arrays. jieba's own
-    cache (a marshal file) takes 0.8 s to load in every process; this one 0.3 s. Named after what it is
-    built from, so a new jieba, dictionary or word list builds a new one. None if jieba has no dict.txt."""
+def _dictionary_cache(package: Path | None = None) -> Path | None:
+    """Where jieba's prefix dictionary with our words is kept between runs, as plain arrays: jieba's own
+    cache (a marshal file) takes 0.8 s to load, this one 0.3 s. Named after what it is built from (jieba's
+    code and dict.txt, found without importing jieba, and our word list), so a change to any of them
+    builds a new one. None if jieba or its dict.txt cannot be found."""
+    if package is None:
+        spec = importlib.util.find_spec("jieba")
+        if spec is None or spec.origin is None:
+            return None
+        package = Path(spec.origin).parent
     try:
-        source = dictionary.stat()
+        sources = [(package / name).stat() for name in ("__init__.py", "dict.txt")]
     except OSError:
         return None
-    key = hashlib.sha256(f"{version} {dictionary} {source.st_size} {source.st_mtime_ns} {' '.join(USER_WORDS)}".encode()).hexdigest()
+    stamp = " ".join(f"{s.st_size}:{s.st_mtime_ns}" for s in sources)
+    key = hashlib.sha256(f"{package} {stamp} {' '.join(USER_WORDS)}".encode()).hexdigest()
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     return base / "feedback-classifier" / f"jieba-{key[:16]}.npz"
 
 
-def _load_dictionary(segmenter: Any, cache: Path) -> bool:
-    """Fill a jieba tokenizer from our cache; False when there is none or it cannot be read."""
+def _load_dictionary(cache: Path) -> tuple[dict[str, int], int] | None:
+    """The dictionary and total from our cache; None when there is none or it cannot be read."""
     try:
         with np.load(cache, allow_pickle=False) as arrays:
             words = arrays["words"].tobytes().decode("utf-8").split("\n")
             counts = arrays["counts"]
             if len(words) != len(counts):
-                return False
-            segmenter.FREQ = dict(zip(words, counts.tolist()))
-            segmenter.total = int(arrays["total"])
+                return None
+            return dict(zip(words, counts.tolist())), int(arrays["total"])
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):  # missing or damaged: rebuild
-        return False
-    segmenter.initialized = True
-    return True
+        return None
 
 
-def _save_dictionary(segmenter: Any, cache: Path) -> None:
+def _save_dictionary(freq: dict[str, int], total: int, cache: Path) -> None:
     """Write our cache atomically (a temporary sibling renamed into place); a failure only costs speed."""
-    words = "\n".join(segmenter.FREQ)
-    if words.count("\n") != len(segmenter.FREQ) - 1:
+    words = "\n".join(freq)
+    if words.count("\n") != len(freq) - 1:
         return  # a word with a line break (a user dictionary's): keep jieba's own cache only
     temporary = None
     try:
@@ -96,8 +119,8 @@ def _save_dictionary(segmenter: Any, cache: Path) -> None:
             np.savez(
                 out,
                 words=np.frombuffer(words.encode("utf-8"), dtype=np.uint8),
-                counts=np.fromiter(segmenter.FREQ.values(), dtype=np.int64, count=len(segmenter.FREQ)),
-                total=np.int64(segmenter.total),
+                counts=np.fromiter(freq.values(), dtype=np.int64, count=len(freq)),
+                total=np.int64(total),
             )
         os.replace(temporary, cache)
     except OSError:
@@ -106,6 +129,10 @@ def _save_dictionary(segmenter: Any, cache: Path) -> None:
                 os.unlink(temporary)
 
 
+#: jieba's split of a text into blocks it cuts with the dictionary and the rest, and of the rest at spaces
+#: (its re_han_default and re_skip_default; a test checks they are still jieba's).
+_BLOCKS = re.compile("([\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-]+)")
+_SPACES = re.compile("(\r\n|\\s)")
 #: ASCII letters and digits: jieba joins runs of them that its dictionary cuts into single characters.
 _ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
@@ -117,32 +144,28 @@ _MAX_FRAGMENTS = 500_000
 
 
 class DictionaryCut:
-    """jieba's dictionary-mode cut (no HMM) over a built jieba tokenizer's prefix dictionary."""
+    """jieba's dictionary-mode cut (no HMM) over a prefix dictionary like jieba's (`prefix_dictionary`)."""
 
-    def __init__(self, jieba_tokenizer: Any) -> None:
-        import jieba
-
-        self.freq: dict[str, int] = jieba_tokenizer.FREQ
-        self.log_total = math.log(jieba_tokenizer.total)
+    def __init__(self, freq: dict[str, int], total: int) -> None:
+        self.freq = freq
+        self.log_total = math.log(total)
         # fragment -> log(frequency) - log(total) for a word, _PREFIX_ONLY or _NOT_PREFIX: one lookup per
         # step where jieba makes two or three, learnt on first sight
         self.fragments: dict[str, float] = {}
-        self.blocks = jieba.re_han_default  # the same split into blocks as jieba's `cut`
-        self.spaces = jieba.re_skip_default
 
     def __call__(self, text: str) -> list[str]:
-        """The words of `text`, exactly as `lcut(text, HMM=False)` of the same jieba tokenizer."""
+        """The words of `text`, exactly as `lcut(text, HMM=False)` of a jieba tokenizer with the same dictionary."""
         if len(self.fragments) > _MAX_FRAGMENTS:
             self.fragments.clear()
         words: list[str] = []
-        for block in self.blocks.split(text):
+        for block in _BLOCKS.split(text):
             if not block:
                 continue
-            if self.blocks.match(block):
+            if _BLOCKS.match(block):
                 self._cut_block(block, words)
                 continue
-            for part in self.spaces.split(block):
-                if self.spaces.match(part):
+            for part in _SPACES.split(block):
+                if _SPACES.match(part):
                     words.append(part)
                 else:
                     words.extend(part)  # character by character, as jieba does
@@ -200,5 +223,5 @@ class DictionaryCut:
 
 @functools.cache
 def dictionary_cut() -> DictionaryCut:
-    """The fast dictionary-mode cut over our segmenter, built once per process."""
-    return DictionaryCut(segmenter())
+    """The fast dictionary-mode cut over our dictionary, built once per process."""
+    return DictionaryCut(*prefix_dictionary())
