@@ -7,8 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from .tokenizers import TOKENS, ScannedBatch, WordTokenizer, get_tokenizer
+from .tokenizers import TOKENS, ScannedBatch, WordTokenizer, by_language, get_tokenizer
 from .tokenizers.base import NEG, PIECES
+from .tokenizers.stream import find_sorted
 
 
 def top_words(
@@ -53,22 +54,21 @@ def _as_written(owners: np.ndarray, names: list[str], batch: ScannedBatch, texts
     """Per text, its evidence tokens (`names`, each of the text in `owners`) as the reader wrote them: the
     first word of the text whose token it is (negated or not), in the text's own letter case."""
     positions, tokens = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
-    for lang in dict.fromkeys(langs):
+    for lang, wanted in by_language(langs):
         tokenizer = get_tokenizer(lang)
         if isinstance(tokenizer, WordTokenizer):
-            found_at, token = tokenizer.word_tokens(batch, np.fromiter((other == lang for other in langs), dtype=bool, count=len(langs)))
+            found_at, token = tokenizer.word_tokens(batch, wanted)
             positions.append(found_at[token >= 0])
             tokens.append(token[token >= 0])
     at = np.concatenate(positions)
     size = len(TOKENS) + 1  # after the lookups, which may add tokens
     keys, first = np.unique(batch.row[at] * size + np.concatenate(tokens), return_index=True)
-    wanted = owners * size + np.fromiter((TOKENS.ids.get(name.removeprefix(NEG), -1) for name in names), dtype=np.int64, count=len(names))
-    where = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
-    hit = (keys[where] == wanted).tolist() if len(keys) else [False] * len(names)
-    piece = batch.piece[at[first[where]]].tolist() if len(keys) else []
+    sought = owners * size + np.fromiter((TOKENS.ids.get(name.removeprefix(NEG), -1) for name in names), dtype=np.int64, count=len(names))
+    where, found = find_sorted(keys, sought)
+    pieces = iter(batch.piece[at[first[where[found]]]].tolist())  # the first piece of each token found
     results: list[list[str]] = [[] for _ in texts]
-    for i, (row, name) in enumerate(zip(owners.tolist(), names)):
-        word = PIECES.pieces[piece[i]] if hit[i] else ""
+    for row, name, is_there in zip(owners.tolist(), names, found.tolist()):
+        word = PIECES.pieces[next(pieces)] if is_there else ""
         # Chinese words, emoji and elided words ("n'", "quelqu'") show as their token ("ne")
         results[row].append(_in_case(word, texts[row]) if word and word[-1] != "'" else name.replace("_", ""))
     return [tuple(words) for words in results]

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .tokenizers.stream import TOKENS
+from .tokenizers.stream import TOKENS, find_sorted
 
 #: Character n-gram lengths: alphabetic scripts, and Chinese (where one character is often a word).
 CHAR_RANGE = (3, 5)
@@ -105,11 +105,9 @@ class Featurizer:
         unigram = self._unigram[ids]
         known = unigram >= 0
         columns, owners = [unigram[known]], [rows[known]]
-        if len(ids) > 1 and len(self._bigram_keys):
+        if len(ids) > 1:
             same = rows[1:] == rows[:-1]
-            keys = ids[:-1][same] * _PAIR + ids[1:][same]
-            found = np.minimum(np.searchsorted(self._bigram_keys, keys), len(self._bigram_keys) - 1)
-            hit = self._bigram_keys[found] == keys
+            found, hit = find_sorted(self._bigram_keys, ids[:-1][same] * _PAIR + ids[1:][same])
             columns.append(self._bigram_columns[found[hit]])
             owners.append(rows[:-1][same][hit])
         column, owner = np.concatenate(columns), np.concatenate(owners)

@@ -4,8 +4,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -57,11 +56,14 @@ def tokenize_batch(texts: Sequence[str], langs: Sequence[str | None]) -> TokenSt
 
 def tokenize_scanned(batch: ScannedBatch, langs: Sequence[str | None]) -> TokenStream:
     """`tokenize_batch` for texts already scanned (the model scans once for language ID and tokens)."""
-    streams = []
-    for lang in dict.fromkeys(langs):
-        wanted = np.fromiter((other == lang for other in langs), dtype=bool, count=batch.n_rows)
-        streams.append(get_tokenizer(lang).stream(batch, wanted))
+    streams = [get_tokenizer(lang).stream(batch, wanted) for lang, wanted in by_language(langs)]
     return TokenStream.concat(streams, batch.n_rows)
+
+
+def by_language(langs: Sequence[str | None]) -> Iterator[tuple[str | None, np.ndarray]]:
+    """Each language of `langs` (None for unknown) with a mask of the texts in it, in order of first use."""
+    for lang in dict.fromkeys(langs):
+        yield lang, np.fromiter((other == lang for other in langs), dtype=bool, count=len(langs))
 
 
 __all__ = [
@@ -74,6 +76,7 @@ __all__ = [
     "TokenStream",
     "Tokenizer",
     "WordTokenizer",
+    "by_language",
     "get_tokenizer",
     "scan_batch",
     "tokenize_batch",

@@ -1,7 +1,7 @@
 """Chinese word segmentation: jieba's dictionary with our service words, loaded fast, cut fast.
 
-jieba is fenced in here: imported and built on first use, once per process, its logging silenced.
-`dictionary_cut()` gives exactly the words of jieba's dictionary mode (`lcut(text, HMM=False)`), with its dynamic programme
+jieba is fenced in here: imported, its logging silenced, only to build our cache of its dictionary or for
+its HMM mode. `dictionary_cut()` gives exactly the words of jieba's dictionary mode (`lcut(text, HMM=False)`), with its dynamic programme
 over the prefix dictionary written as one loop: jieba builds a DAG dict, then scores it with a generator
 and a logarithm per candidate; here the candidates are scored as they are found and each word's
 log-probability is worked out once per process. `tests/test_tokenizers.py` holds it to jieba's own cut.

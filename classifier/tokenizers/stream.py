@@ -97,6 +97,15 @@ class TokenStream:
         return result
 
 
+def find_sorted(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(where each value is in the sorted `keys`, whether it is there at all); a position is only meaningful
+    where found. Empty `keys` find nothing."""
+    if not len(keys):
+        return np.zeros(len(values), dtype=np.int64), np.zeros(len(values), dtype=bool)
+    where = np.minimum(np.searchsorted(keys, values), len(keys) - 1)
+    return where, keys[where] == values
+
+
 def merge_clause_ids(raw_clause: np.ndarray, row: np.ndarray, included: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Clause numbers after merging: empty clauses vanish and a one-token clause joins the one before it in
     its text. `raw_clause` rises along the stream; returns (clause of each token or -1, text of each clause)."""
