@@ -76,11 +76,10 @@ def scored_records(
     scored as they are, without classifying again. With `as_json` the classify record comes as its JSONL
     line (a str) instead of a dict.
     """
-    by_path = model is None or isinstance(model, (str, os.PathLike))
-    if jobs > 1 and not by_path:
+    reference = os.fspath(model) if isinstance(model, (str, os.PathLike)) else model
+    if jobs > 1 and reference is not None and not isinstance(reference, str):
         raise ValueError("jobs > 1 needs the model's directory, not a loaded model")
     weights = weights or Weights()
-    reference = os.fspath(model) if isinstance(model, (str, os.PathLike)) else model
     iterator = iter(records)
     chunks = iter(lambda: list(itertools.islice(iterator, chunk_size)), [])
 
