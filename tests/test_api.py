@@ -59,3 +59,10 @@ def test_scored_records_as_json_lines_equal_the_records() -> None:
     as_dicts = [scored for _, scored in scored_records(records, chunk_size=5)]
     as_lines = [line for _, line in scored_records(records, chunk_size=5, as_json=True)]
     assert [json.loads(line) for line in as_lines] == as_dicts
+
+
+def test_several_jobs_need_a_model_directory() -> None:
+    from classifier.batch import scored_records
+
+    with pytest.raises(ValueError, match="needs the model's directory"):
+        next(scored_records([], model=load_model(), jobs=2))
