@@ -129,12 +129,12 @@ def test_bundled_model_is_small() -> None:
 
 def test_classify_path_needs_no_scikit_learn() -> None:
     """Classifying applies the arrays with numpy and scipy.sparse; scikit-learn (slow to import) stays out,
-    and so does jieba while no Chinese text is seen."""
+    and so do jieba and rjieba while no Chinese text is seen."""
     code = (
         "import sys, classifier\n"
         "p = classifier.classify('Objednávka přišla pozdě.')\n"
         "assert p.lang == 'cs', p\n"
-        "bad = [m for m in ('sklearn', 'jieba') if m in sys.modules]\n"
+        "bad = [m for m in ('sklearn', 'jieba', 'rjieba') if m in sys.modules]\n"
         "assert not bad, bad\n"
     )
     fresh_python(code)

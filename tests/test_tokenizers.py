@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pickle
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -113,82 +112,24 @@ def test_unknown_language_is_refused() -> None:
         get_tokenizer("de")
 
 
-def test_jieba_is_lazy_and_silent() -> None:
-    """Importing the package builds nothing; first Chinese use, with jieba building its dictionary (no
-    cache yet), prints nothing on stdout or stderr."""
+def test_chinese_segmenter_is_lazy_and_silent() -> None:
+    """Importing the package loads no segmenter; first Chinese use loads rjieba, never jieba (only its HMM
+    mode needs jieba), and prints nothing on stdout or stderr; HMM mode prints nothing either."""
     code = (
-        "import os, sys, tempfile\n"
-        "os.environ['XDG_CACHE_HOME'] = tempfile.mkdtemp()\n"
+        "import sys\n"
         "import classifier\n"
-        "from classifier.tokenizers import get_tokenizer\n"
-        "assert 'jieba' not in sys.modules, 'jieba imported at import time'\n"
+        "from classifier.tokenizers import ChineseTokenizer, get_tokenizer\n"
+        "assert not {'jieba', 'rjieba'} & set(sys.modules), 'a segmenter imported at import time'\n"
         "get_tokenizer('cs')('dobrý den')\n"
-        "assert 'jieba' not in sys.modules, 'jieba imported for Czech'\n"
-        "get_tokenizer('zh')('服务很好')\n"
+        "assert not {'jieba', 'rjieba'} & set(sys.modules), 'a segmenter imported for Czech'\n"
+        "assert get_tokenizer('zh')('快递员态度恶劣，再也不来了') == ['快递员', '态度恶劣', '再也不来']\n"
+        "assert 'rjieba' in sys.modules and 'jieba' not in sys.modules\n"
+        "ChineseTokenizer(hmm=True)('服务很好')\n"
         "assert 'jieba' in sys.modules\n"
     )
     result = fresh_python(code)
     assert result.stdout == ""
     assert result.stderr == ""
-
-
-def test_jieba_dictionary_cache_gives_jiebas_own_dictionary(tmp_path: Path) -> None:
-    """Our cache of jieba's prefix dictionary (faster to load than jieba's) holds exactly what jieba builds,
-    our service words included; a damaged cache is ignored, never trusted."""
-    import jieba
-
-    from classifier.tokenizers import segment
-
-    built = jieba.Tokenizer()
-    built.initialize()
-    for word in segment.USER_WORDS:
-        built.add_word(word, freq=50000)
-    cache = tmp_path / "jieba.npz"
-    segment._save_dictionary(built.FREQ, built.total, cache)
-    assert segment._load_dictionary(cache) == (built.FREQ, built.total)
-    assert segment.prefix_dictionary() == (built.FREQ, built.total)  # the one classify uses, cached or not
-    cache.write_bytes(cache.read_bytes()[:1000])
-    assert segment._load_dictionary(cache) is None
-    assert segment._load_dictionary(tmp_path / "missing.npz") is None
-    blocked = tmp_path / "a-file" / "jieba.npz"  # its directory cannot be made: no cache, no error
-    blocked.parent.write_text("not a directory")
-    segment._save_dictionary(built.FREQ, built.total, blocked)
-    assert {path.name for path in tmp_path.iterdir()} == {"jieba.npz", "a-file"}  # no temporary files left
-
-
-def test_jieba_dictionary_cache_is_named_after_its_sources(tmp_path: Path) -> None:
-    from classifier.tokenizers import segment
-
-    (tmp_path / "__init__.py").write_text("# jieba\n", encoding="utf-8")
-    (tmp_path / "dict.txt").write_text("服务 10 n\n", encoding="utf-8")
-    first = segment._dictionary_cache(tmp_path)
-    assert first is not None and first == segment._dictionary_cache(tmp_path)
-    (tmp_path / "__init__.py").write_text("# jieba, a new version\n", encoding="utf-8")
-    second = segment._dictionary_cache(tmp_path)
-    assert second not in (None, first)
-    (tmp_path / "dict.txt").write_text("服务 10 n\n客服 5 n\n", encoding="utf-8")
-    assert segment._dictionary_cache(tmp_path) not in (None, first, second)
-    assert segment._dictionary_cache(tmp_path / "nowhere") is None
-
-
-def test_chinese_needs_no_jieba_import_once_its_dictionary_is_cached() -> None:
-    """jieba's import alone takes 0.2 s: with our cache of its dictionary, classifying Chinese skips it."""
-    fresh_python("from classifier.tokenizers import get_tokenizer\nget_tokenizer('zh')('服务很好')\n")  # builds the cache
-    fresh_python(
-        "import sys\n"
-        "from classifier.tokenizers import get_tokenizer\n"
-        "assert get_tokenizer('zh')('快递员态度恶劣，再也不来了') == ['快递员', '态度恶劣', '再也不来']\n"
-        "assert 'jieba' not in sys.modules\n"
-    )
-
-
-def test_dictionary_cut_splits_blocks_as_jieba_does() -> None:
-    import jieba
-
-    from classifier.tokenizers import segment
-
-    assert (segment._BLOCKS.pattern, segment._BLOCKS.flags) == (jieba.re_han_default.pattern, jieba.re_han_default.flags)
-    assert (segment._SPACES.pattern, segment._SPACES.flags) == (jieba.re_skip_default.pattern, jieba.re_skip_default.flags)
 
 
 HAN_TEXT = st.text(
@@ -198,9 +139,10 @@ HAN_TEXT = st.text(
 
 
 @settings(max_examples=300, deadline=None)
-@given(HAN_TEXT)
+@given(st.one_of(HAN_TEXT, st.text(max_size=30)))
 def test_dictionary_cut_gives_jiebas_words(text: str) -> None:
-    """Our one-loop cut is jieba's dictionary mode, word for word (ties, unknown characters, ASCII runs)."""
+    """rjieba's cut is jieba's dictionary mode with our words, word for word (ties, unknown characters,
+    ASCII runs, any Unicode)."""
     from classifier.tokenizers.segment import dictionary_cut, segmenter
 
     assert dictionary_cut()(text) == segmenter().lcut(text, HMM=False)
@@ -214,6 +156,13 @@ def test_dictionary_cut_gives_jiebas_words_on_the_corpus() -> None:
     assert len(texts) > 1000
     for text in texts:
         assert dictionary_cut()(text) == segmenter().lcut(text, HMM=False), text
+
+
+def test_service_words_stay_whole() -> None:
+    """Our service dictionary is in use: words jieba's general dictionary would split stay one token."""
+    from classifier.tokenizers.segment import USER_WORDS, dictionary_cut
+
+    assert all(dictionary_cut()(word) == [word] for word in USER_WORDS)
 
 
 # -- batches: the model tokenises a whole chunk at once; a text's tokens must not depend on its neighbours ----
