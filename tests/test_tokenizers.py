@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -183,6 +184,25 @@ def test_a_batch_gives_each_text_the_tokens_and_clauses_it_has_alone(texts: list
     alone = [get_tokenizer(lang).with_clauses(text) for text, lang in zip(texts, langs)]
     assert stream.token_lists() == [tokens for tokens, _ in alone]
     assert stream.clause_lists() == [clauses for _, clauses in alone]
+
+
+@settings(max_examples=300, deadline=None)
+@given(BATCH_TEXTS)
+def test_each_piece_has_the_kind_the_scan_found_it_as(texts: list[str]) -> None:
+    """Pieces are scanned without groups and their kind is worked out from the piece alone: the same kind
+    as the grouped scan gives in context, except that ":)" after a letter is an emoticon, not a break."""
+    prepared = base.prepare(base.SEP.join(text.replace(base.SEP, " ") for text in texts))
+    matches = list(base._SCAN.finditer(prepared))
+    assert base._PIECE.findall(prepared) == [m.group() for m in matches]
+    numbers = base.PIECES.number_all([m.group() for m in matches]).tolist()
+    for match, number in zip(matches, numbers):
+        if not re.fullmatch(r"[:;][()]+", match.group()):
+            assert base._KINDS[base.PIECES.kinds[number]] == match.lastgroup, match.group()
+
+
+def test_an_emoticon_right_after_a_word_is_still_an_emoticon() -> None:
+    assert get_tokenizer("cs")("Super:) Díky;)") == ["super", ":)", "dik", ";)"]
+    assert get_tokenizer("cs")("Nepřišlo to:(.")[-1] == "ne_prisl"  # ":(." is a clause break, not a face
 
 
 def test_clause_rules_on_a_batch() -> None:

@@ -64,6 +64,9 @@ SPECIALS = re.compile(_SPECIALS)
 #: first: no other piece starts with a letter, and most pieces are words, so most matches try one
 #: alternative instead of seven.
 _SCAN = re.compile(r"(?P<word>[^\W\d_]+(?:'(?=[^\W\d_]))?)|" + _SPECIALS + f"|(?P<sep>{SEP})")
+#: The same scan without its groups: `findall` then gives each piece as a string, not a tuple of seven,
+#: which halves its cost; a piece's kind is worked out once per process from the piece itself (`PieceTable`).
+_PIECE = re.compile(re.sub(r"\(\?P<\w+>", "(?:", _SCAN.pattern))
 
 
 def prepare(text: str) -> str:
@@ -168,33 +171,38 @@ _BRK, _PUNCT, WORD, _SEP = (_KINDS.index(k) for k in ("brk", "punct", "word", "s
 
 class PieceTable:
     """Every distinct piece seen in this process (a word as written, an emoji, "!!!", ...) gets a number,
-    so that a batch is looked up piece by piece in C (`map(dict.get, ...)`) rather than in a Python loop."""
+    so that a batch is looked up piece by piece in C (`map(dict.get, ...)`) rather than in a Python loop.
+
+    A piece's kind is the first of the scan's alternatives that matches all of it (a word with an elided
+    ending, "l'", matches only in context: its start decides). Only a piece like ":)" could be of two kinds
+    (an emoticon, or a break after a letter, where an emoticon may not start): it is an emoticon."""
 
     def __init__(self) -> None:
         self.clear()
 
     def clear(self) -> None:
-        self.numbers: dict[tuple[str, ...], int] = {}
+        self.numbers: dict[str, int] = {}
         self.kinds: list[int] = []
         self.pieces: list[str] = []
         self._kind_array = np.zeros(0, dtype=np.int8)
 
-    def number_all(self, matches: list[tuple[str, ...]]) -> np.ndarray:
-        """The numbers of scanned matches (tuples of `_SCAN`'s groups, one of them non-empty)."""
-        found = list(map(self.numbers.get, matches))
+    def number_all(self, pieces: list[str]) -> np.ndarray:
+        """The numbers of scanned pieces (what `_PIECE.findall` gives)."""
+        found = list(map(self.numbers.get, pieces))
         if None in found:
             for i, number in enumerate(found):
                 if number is None:
-                    found[i] = self._add(matches[i])
+                    found[i] = self._add(pieces[i])
         return np.array(found, dtype=np.int64)
 
-    def _add(self, match: tuple[str, ...]) -> int:
-        number = self.numbers.get(match)
+    def _add(self, piece: str) -> int:
+        number = self.numbers.get(piece)
         if number is None:
-            kind = next(k for k, piece in enumerate(match) if piece)
-            number = self.numbers[match] = len(self.pieces)
-            self.kinds.append(kind)
-            self.pieces.append(match[kind])
+            match = _SCAN.fullmatch(piece) or _SCAN.match(piece)
+            assert match is not None and match.lastgroup is not None, piece  # every piece matches the scan
+            number = self.numbers[piece] = len(self.pieces)
+            self.kinds.append(_KINDS.index(match.lastgroup))
+            self.pieces.append(piece)
         return number
 
     def kind_array(self) -> np.ndarray:
@@ -234,7 +242,7 @@ def scan_batch(texts: Sequence[str]) -> ScannedBatch:
     if joined.count(SEP) != len(texts) - 1:
         joined = SEP.join(t.replace(SEP, " ") for t in texts)
     prepared = prepare(joined)
-    numbers = PIECES.number_all(_SCAN.findall(prepared))
+    numbers = PIECES.number_all(_PIECE.findall(prepared))
     is_sep = PIECES.kind_array()[numbers] == _SEP
     rows = np.cumsum(is_sep)
     return ScannedBatch(numbers[~is_sep], rows[~is_sep], prepared.split(SEP) if texts else [])
