@@ -27,6 +27,24 @@ ZH_CLAUSE_ENDS = CLAUSE_ENDS | {","}
 STOP_WORDS = frozenset("的 了 着 过 地 得 之 在 我 我们 你 你们 他 她 它 他们 她们 这 那 这个 那个 就 和 与 及 而 把 被 啊 吧 呢 呀 哦 嗯 哈 啦 么 嘛 哎".split())
 
 
+#: What a word jieba cut does: it is a token, attaches to the next word, turns the sentence, or is dropped
+#: (a stop word, or spaces and punctuation that jieba splits off: ～ ~ 「」).
+_PLAIN, _NEGATOR, _TURN, _DROPPED = range(4)
+#: Each word's role, worked out once per process; started afresh past `_MAX_WORDS` words.
+_ROLES: dict[str, int] = {}
+_MAX_WORDS = 500_000
+
+
+def _role(word: str) -> int:
+    if not any(c.isalnum() for c in word):
+        return _DROPPED
+    if word in NEGATORS:
+        return _NEGATOR
+    if word in TURN_WORDS:
+        return _TURN
+    return _DROPPED if word in STOP_WORDS else _PLAIN
+
+
 @functools.cache
 def _converter() -> Any:
     """OpenCC traditional (Taiwan phrasing included) to simplified, loaded once per process on first use."""
@@ -57,32 +75,32 @@ class ChineseTokenizer(StreamTokenizer):
         if not len(rows):
             return TokenStream.empty(batch.n_rows)
         texts = to_simplified(SEP.join(batch.prepared[i] for i in rows.tolist())).split(SEP)
-        token_id = TOKENS.id
-        ids: list[int] = []
-        row_of: list[int] = []
-        raw_clause: list[int] = []
-        offset = 0
-        for row, text in zip(rows.tolist(), texts):
-            tokens, clauses = self._tokens(text)
-            ids.extend(map(token_id, tokens))
-            row_of.extend([row] * len(tokens))
-            raw_clause.extend(c + offset if c >= 0 else -1 for c in clauses)
-            offset += (max(clauses) if clauses else 0) + 1
-        ids_array, row_array, raw = (np.array(v, dtype=np.int64) for v in (ids, row_of, raw_clause))
-        clause, clause_row = merge_clause_ids(raw, row_array, raw >= 0)
-        return TokenStream(ids_array, row_array, clause, clause_row, batch.n_rows)
-
-    def _tokens(self, prepared: str) -> tuple[list[str], list[int]]:
-        """Tokens of one prepared, simplified text, and the clause of each (numbered from 0; -1 for a word
-        that turns the sentence, which starts a new clause and belongs to none)."""
+        if len(_ROLES) > _MAX_WORDS:
+            _ROLES.clear()
         tokens: list[str] = []
-        clauses: list[int] = []
+        clauses: list[int] = []  # numbered across the batch, rising; -1 for a word that turns the sentence
+        counts: list[int] = []
         clause = 0
+        for text in texts:
+            before = len(tokens)
+            clause = self._tokens(text, tokens, clauses, clause) + 1
+            counts.append(len(tokens) - before)
+        ids = np.fromiter(map(TOKENS.id, tokens), dtype=np.int64, count=len(tokens))
+        row = np.repeat(rows, counts)
+        raw = np.array(clauses, dtype=np.int64)
+        clause_ids, clause_row = merge_clause_ids(raw, row, raw >= 0)
+        return TokenStream(ids, row, clause_ids, clause_row, batch.n_rows)
+
+    def _tokens(self, prepared: str, tokens: list[str], clauses: list[int], clause: int) -> int:
+        """Append the tokens of one prepared, simplified text and the clause of each, its first clause
+        numbered `clause`; returns the number of its last clause."""
         position = 0
         for match in SPECIALS.finditer(prepared):
-            clause = self._segment(prepared[position : match.start()], tokens, clauses, clause)
+            start = match.start()
+            if start > position:
+                clause = self._segment(prepared[position:start], tokens, clauses, clause)
             kind = match.lastgroup or ""
-            piece = match.group(kind)
+            piece = match.group()
             special = special_token(kind, piece)
             if special is not None:
                 tokens.append(special)
@@ -90,8 +108,9 @@ class ChineseTokenizer(StreamTokenizer):
             if ends_clause(kind, piece, ZH_CLAUSE_ENDS):
                 clause += 1
             position = match.end()
-        self._segment(prepared[position:], tokens, clauses, clause)
-        return tokens, clauses
+        if position < len(prepared):
+            clause = self._segment(prepared[position:], tokens, clauses, clause)
+        return clause
 
     def _segment(self, chunk: str, tokens: list[str], clauses: list[int], clause: int) -> int:
         """Append the jieba words of a chunk with no special pieces, attaching negators to the next word;
@@ -100,21 +119,22 @@ class ChineseTokenizer(StreamTokenizer):
             return clause
         negator = ""
         for word in segmenter().lcut(chunk, HMM=True) if self.hmm else dictionary_cut()(chunk):
-            if not any(c.isalnum() for c in word):
-                continue  # spaces and punctuation that jieba splits off: ～ ~ 「」
-            if word in NEGATORS:
+            role = _ROLES.get(word)
+            if role is None:
+                role = _ROLES[word] = _role(word)
+            if role == _PLAIN:
+                tokens.append(f"{negator}_{word}" if negator else word)
+                clauses.append(clause)
+                negator = ""
+            elif role == _NEGATOR:
                 if negator:
                     tokens.append(negator)
                     clauses.append(clause)
                 negator = word
-            elif word in TURN_WORDS:
+            elif role == _TURN:
                 tokens.append(word)
                 clauses.append(-1)
                 clause += 1
-            elif word not in STOP_WORDS:
-                tokens.append(f"{negator}_{word}" if negator else word)
-                clauses.append(clause)
-                negator = ""
         if negator:
             tokens.append(negator)
             clauses.append(clause)
