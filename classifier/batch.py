@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .io import InputRecord
 from .labels import Lang
 from .output import json_line
-from .scoring import Weights, add_scores
+from .scoring import Weights, add_scores, scores_into
 
 if TYPE_CHECKING:  # the model (numpy, scipy) is imported where texts are classified: not by the main
     from .model import Model  # process of --jobs, which only reads and writes
@@ -42,12 +42,11 @@ def _score_texts(
     so that with several processes the main one only reads and writes."""
     loaded = _worker_model(model) if model is None or isinstance(model, str) else model
     texts = [text[:MAX_CHARS] for _, text, _ in items]
-    predictions = loaded.classify_many(texts, None if lang is None else [lang] * len(texts), explain=True)
+    records = loaded.classify_records(texts, None if lang is None else [lang] * len(texts))
     results = []
-    for (id_, text, fields), p in zip(items, predictions):
-        result = add_scores({**p.to_dict(), "evidence": list(p.evidence)}, weights)
-        result["id"], result["text"], result["fields"] = id_, text, fields
-        results.append(result)
+    for (id_, text, fields), (record, evidence) in zip(items, records):
+        record["id"], record["text"], record["fields"] = id_, text, fields
+        results.append(scores_into(record, evidence, weights))
     if as_json:
         return [json_line(result) for result in results]
     return results

@@ -21,7 +21,7 @@ import numpy as np
 
 from .errors import ModelError
 from .features import Featurizer, TfidfTransform
-from .labels import DIMENSIONS, INTENTS, SENTIMENTS, Lang
+from .labels import DIMENSIONS, INTENTS, SENTIMENTS, Dimension, Lang, Sentiment
 from .langid import LanguageIdentifier
 from .records import DimensionScore, Prediction
 from .tokenizers import ScannedBatch, TokenStream, scan_batch, tokenize_batch, tokenize_scanned
@@ -50,6 +50,18 @@ class _Text:
     text: str
     lang: Lang | None
     lang_score: float
+
+
+@dataclass(frozen=True)
+class _Labels:
+    """What the model found in a batch, before it is dressed as Predictions or records."""
+
+    items: list[_Text]
+    sentiment: list[int]  # index into SENTIMENTS
+    intent: list[int]  # index into INTENTS
+    rounded: list[list[float]]  # every probability, rounded to 4 places
+    dimensions: list[list[tuple[Dimension, float, Sentiment]]]
+    evidence: list[tuple[str, ...]] | None
 
 
 def _softmax(scores: np.ndarray) -> np.ndarray:
@@ -108,6 +120,49 @@ class Model:
     ) -> list[Prediction]:
         """Labels of many texts, in order. A language given in `langs` is used as is; None is detected.
         With `explain`, each prediction carries the words that pushed its labels most (`evidence`)."""
+        labels = self._label(texts, langs, explain)
+        return [
+            Prediction(
+                id=ids[i] if ids is not None else None,
+                text=item.text,
+                lang=item.lang,
+                lang_score=item.lang_score,
+                sentiment=SENTIMENTS[labels.sentiment[i]],
+                sentiment_scores=dict(zip(SENTIMENTS, probs[_SENT])),
+                dimensions=tuple(DimensionScore(*d) for d in labels.dimensions[i]),
+                intent=INTENTS[labels.intent[i]],
+                intent_scores=dict(zip(INTENTS, probs[_INTENT])),
+                fields=fields[i] if fields is not None else {},
+                evidence=labels.evidence[i] if labels.evidence is not None else (),
+            )
+            for i, (item, probs) in enumerate(zip(labels.items, labels.rounded))
+        ]
+
+    def classify_records(self, texts: Sequence[str], langs: Sequence[Lang | None] | None = None) -> list[tuple[dict[str, Any], tuple[str, ...]]]:
+        """Per text, its record as `classify_many(...)[i].to_dict()` gives it, and its evidence words: for
+        callers that write records, without the Prediction objects in between (what `feedback classify` uses)."""
+        labels = self._label(texts, langs, explain=True)
+        evidence = labels.evidence or []
+        return [
+            (
+                {
+                    "id": None,
+                    "text": item.text,
+                    "lang": item.lang,
+                    "lang_score": item.lang_score,
+                    "sentiment": SENTIMENTS[labels.sentiment[i]],
+                    "sentiment_scores": dict(zip(SENTIMENTS, probs[_SENT])),
+                    "dimensions": [{"dimension": d, "score": score, "sentiment": s} for d, score, s in labels.dimensions[i]],
+                    "intent": INTENTS[labels.intent[i]],
+                    "intent_scores": dict(zip(INTENTS, probs[_INTENT])),
+                    "fields": {},
+                },
+                evidence[i],
+            )
+            for i, (item, probs) in enumerate(zip(labels.items, labels.rounded))
+        ]
+
+    def _label(self, texts: Sequence[str], langs: Sequence[Lang | None] | None, explain: bool) -> _Labels:
         batch = scan_batch(texts)
         items = self._identify(texts, langs, batch)
         stream = tokenize_scanned(batch, [item.lang for item in items])
@@ -115,29 +170,14 @@ class Model:
         probabilities = self._probabilities(words, chars)
         uninformative = np.fromiter((_TWO_LETTERS.search(t) is None for t in texts), dtype=bool, count=len(texts))
         probabilities[uninformative] = UNINFORMATIVE
-        dimensions = self._dimensions(stream, probabilities)
-        evidence = self._evidence(items, batch, words, probabilities) if explain else None
-        sentiment_best = probabilities[:, _SENT].argmax(axis=1).tolist()
-        intent_best = probabilities[:, _INTENT].argmax(axis=1).tolist()
-        rounded = probabilities.round(4).tolist()
-        predictions = []
-        for i, (item, probs) in enumerate(zip(items, rounded)):
-            predictions.append(
-                Prediction(
-                    id=ids[i] if ids is not None else None,
-                    text=item.text,
-                    lang=item.lang,
-                    lang_score=item.lang_score,
-                    sentiment=SENTIMENTS[sentiment_best[i]],
-                    sentiment_scores=dict(zip(SENTIMENTS, probs[_SENT])),
-                    dimensions=dimensions[i],
-                    intent=INTENTS[intent_best[i]],
-                    intent_scores=dict(zip(INTENTS, probs[_INTENT])),
-                    fields=fields[i] if fields is not None else {},
-                    evidence=evidence[i] if evidence is not None else (),
-                )
-            )
-        return predictions
+        return _Labels(
+            items=items,
+            sentiment=probabilities[:, _SENT].argmax(axis=1).tolist(),
+            intent=probabilities[:, _INTENT].argmax(axis=1).tolist(),
+            rounded=probabilities.round(4).tolist(),
+            dimensions=self._dimensions(stream, probabilities),
+            evidence=self._evidence(items, batch, words, probabilities) if explain else None,
+        )
 
     def _featurizer(self) -> Featurizer:
         if self._features is None:
@@ -180,8 +220,8 @@ class Model:
         probs[:, _DIMS] = _sigmoid(scores[:, _DIMS])
         return probs
 
-    def _dimensions(self, stream: TokenStream, probabilities: np.ndarray) -> list[tuple[DimensionScore, ...]]:
-        """Per text: dimensions over their thresholds, best first (at least one), each with its own sentiment.
+    def _dimensions(self, stream: TokenStream, probabilities: np.ndarray) -> list[list[tuple[Dimension, float, Sentiment]]]:
+        """Per text: (dimension, probability, sentiment) over the thresholds, best first (at least one).
 
         For a text with several dimensions and clauses, each dimension takes the sentiment of the clause
         that speaks of it most, blended with the whole text's ("staff lovely, but prices a robbery": empathy
@@ -202,10 +242,7 @@ class Model:
             sentiments[several] = self._clause_sentiments(stream, probabilities, several)[several]
         sentiment_names = sentiments.tolist()
         rounded = dim_probs.round(4).tolist()
-        return [
-            tuple(DimensionScore(DIMENSIONS[d], rounded[i][d], SENTIMENTS[sentiment_names[i][d]]) for d in dims)
-            for i, dims in enumerate(chosen)
-        ]
+        return [[(DIMENSIONS[d], rounded[i][d], SENTIMENTS[sentiment_names[i][d]]) for d in dims] for i, dims in enumerate(chosen)]
 
     def _clause_sentiments(self, stream: TokenStream, probabilities: np.ndarray, texts: np.ndarray) -> np.ndarray:
         """Per text in `texts` (a mask) and dimension: the sentiment of the clause with the highest probability

@@ -106,15 +106,25 @@ def _dimension_values(record: Mapping[str, Any]) -> dict[str, float]:
 def satisfaction(record: Mapping[str, Any], weights: Weights = Weights()) -> tuple[float, dict[str, float]]:
     """(overall 0-100, per dimension 0-100) of one text: 50 + 50 x the importance- and confidence-weighted
     mean sentiment value of the dimensions it speaks of."""
-    values = _dimension_values(record)
-    per_dimension = {d: round(50 + 50 * v, 1) for d, v in values.items()}
-    confidence = {d["dimension"]: d["score"] for d in record["dimensions"]}
-    total = sum(weights.importance.get(d, 0) * confidence[d] for d in values)
+    per_dimension = {d: round(50 + 50 * v, 1) for d, v in _dimension_values(record).items()}
+    return overall_satisfaction(record, weights), per_dimension
+
+
+def overall_satisfaction(record: Mapping[str, Any], weights: Weights = Weights()) -> float:
+    """The overall figure of `satisfaction`, without the per-dimension ones (what each record carries)."""
+    scores = record["sentiment_scores"]
+    overall: float = scores["positive"] - scores["negative"]
+    importance = weights.importance
+    total = weighted = 0.0
+    # a dimension listed twice counts once, with its last entry
+    for d in {d["dimension"]: d for d in record["dimensions"]}.values():
+        share = importance.get(d["dimension"], 0) * d["score"]
+        total += share
+        weighted += share * (0.5 * SENTIMENT_VALUE[d["sentiment"]] + 0.5 * overall)
     if total <= 0:
-        scores = record["sentiment_scores"]
-        return round(50 + 50 * (scores["positive"] - scores["negative"]), 1), per_dimension
-    mean = sum(weights.importance.get(d, 0) * confidence[d] * v for d, v in values.items()) / total
-    return round(50 + 50 * mean, 1), per_dimension
+        return round(50 + 50 * overall, 1)
+    mean = weighted / total  # divided first, as `satisfaction` always has: the rounding of ties depends on it
+    return round(50 + 50 * mean, 1)
 
 
 def loyalty_risk(record: Mapping[str, Any], weights: Weights = Weights()) -> tuple[float, list[str]]:
@@ -139,24 +149,29 @@ def loyalty_risk(record: Mapping[str, Any], weights: Weights = Weights()) -> tup
 
 def score_text(record: Mapping[str, Any], weights: Weights = Weights()) -> TextScore:
     """Satisfaction, loyalty risk, its level and the reasons, for one prediction record."""
-    overall, per_dimension = satisfaction(record, weights)
-    risk, reasons = loyalty_risk(record, weights)
-    words = record.get("evidence") or []
-    if words:
-        reasons.append("words: " + ", ".join(f"'{w}'" for w in words))
-    return TextScore(overall, per_dimension, risk, risk_level(risk), tuple(reasons))
+    scored = add_scores(record, weights)
+    _, per_dimension = satisfaction(record, weights)
+    return TextScore(scored["satisfaction"], per_dimension, scored["loyalty_risk"], scored["risk_level"], tuple(scored["reasons"]))
 
 
 def add_scores(record: Mapping[str, Any], weights: Weights = Weights()) -> dict[str, Any]:
-    """The record with `satisfaction`, `loyalty_risk`, `risk_level` and `reasons` added."""
-    score = score_text(record, weights)
-    return {
-        **{k: v for k, v in record.items() if k != "evidence"},
-        "satisfaction": score.satisfaction,
-        "loyalty_risk": score.loyalty_risk,
-        "risk_level": score.risk_level,
-        "reasons": list(score.reasons),
-    }
+    """The record with `satisfaction`, `loyalty_risk`, `risk_level` and `reasons` added (and `evidence`,
+    the words for the reasons, left out)."""
+    result = dict(record)
+    words = result.pop("evidence", None)
+    return scores_into(result, words or (), weights)
+
+
+def scores_into(record: dict[str, Any], evidence: Sequence[str], weights: Weights = Weights()) -> dict[str, Any]:
+    """`add_scores` in place, the evidence words given apart: for records made to be written, not kept."""
+    risk, reasons = loyalty_risk(record, weights)
+    if evidence:
+        reasons.append("words: " + ", ".join(f"'{w}'" for w in evidence))
+    record["satisfaction"] = overall_satisfaction(record, weights)
+    record["loyalty_risk"] = risk
+    record["risk_level"] = risk_level(risk)
+    record["reasons"] = reasons
+    return record
 
 
 def customer_risk(risks: Sequence[float], ages_days: Sequence[float] | None, weights: Weights = Weights()) -> float:

@@ -188,3 +188,15 @@ def test_evidence_words_are_shown_as_written(text: str, lang: str | None) -> Non
     assert prediction.evidence
     for word in prediction.evidence:
         assert word in text or word.replace("!!", "!!!") in text, (word, prediction.evidence)
+
+
+def test_classify_records_are_the_predictions_as_records() -> None:
+    """`feedback classify` writes records made straight from the model's arrays: the same as each
+    Prediction's `to_dict()`, with the same evidence words, languages given or detected."""
+    texts = [text for text, _, _ in MIXED] + ["", "👍", "Objednávka přišla pozdě.", "服务很好，但是太贵了"]
+    model = load_model()
+    for langs in (None, [None, "cs"] * (len(texts) // 2) + [None] * (len(texts) % 2)):
+        predictions = model.classify_many(texts, langs, explain=True)
+        records = model.classify_records(texts, langs)
+        assert [record for record, _ in records] == [p.to_dict() for p in predictions]
+        assert [evidence for _, evidence in records] == [p.evidence for p in predictions]

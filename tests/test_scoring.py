@@ -11,7 +11,7 @@ import pytest
 
 from classifier.aggregate import build_report, customers_at_risk, key_drivers, mean_interval, parse_date, summarize, trend
 from classifier.errors import InputError
-from classifier.scoring import Weights, add_scores, customer_risk, loyalty_risk, risk_level, satisfaction
+from classifier.scoring import Weights, add_scores, customer_risk, loyalty_risk, risk_level, satisfaction, scores_into
 
 from .conftest import fresh_python
 
@@ -37,6 +37,31 @@ def test_satisfaction_mixed_dimensions_weighted_by_importance() -> None:
     # empathy 0.5 + 0.35 = 0.85, price -0.5 + 0.35 = -0.15; importance 16 and 15
     expected = round(50 + 50 * (16 * 0.85 + 15 * -0.15) / 31, 1)
     assert satisfaction(r) == (expected, {"empathy": 92.5, "price": 42.5})
+
+
+def test_a_dimension_listed_twice_counts_once_with_its_last_entry() -> None:
+    twice = record(dims=(("reliability", 0.2, "positive"), ("price", 1.0, "negative"), ("reliability", 0.9, "negative")))
+    once = record(dims=(("reliability", 0.9, "negative"), ("price", 1.0, "negative")))
+    assert satisfaction(twice) == satisfaction(once)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_overall_satisfaction_is_the_importance_weighted_mean(seed: int) -> None:
+    """Each record's figure, worked out in one pass, is exactly the mean written out the long way."""
+    weights = Weights()
+    for r in _random_records(50, seed):
+        scores = r["sentiment_scores"]
+        values = {d["dimension"]: 0.5 * {"positive": 1, "neutral": 0, "negative": -1}[d["sentiment"]]
+                  + 0.5 * (scores["positive"] - scores["negative"]) for d in r["dimensions"]}
+        share = {d["dimension"]: weights.importance[d["dimension"]] * d["score"] for d in r["dimensions"]}
+        total = sum(share.values())
+        mean = sum(share[d] * v for d, v in values.items()) / total if total > 0 else scores["positive"] - scores["negative"]
+        assert r["satisfaction"] == satisfaction(r)[0] == round(50 + 50 * mean, 1)
+
+
+def test_scores_into_adds_in_place_what_add_scores_adds() -> None:
+    r = record(intent="leave", intent_scores=(0.0, 0.9, 0.1))
+    assert scores_into(dict(r), ["pozdě"]) == add_scores({**r, "evidence": ["pozdě"]})
 
 
 def test_loyalty_risk_exact() -> None:
