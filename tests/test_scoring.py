@@ -9,7 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from classifier.aggregate import build_report, customers_at_risk, key_drivers, mean_interval, parse_date, summarize, trend
+from classifier.aggregate import (
+    build_report,
+    customers_at_risk,
+    key_drivers,
+    mean_interval,
+    parse_date,
+    summarize,
+    trend,
+)
 from classifier.errors import InputError
 from classifier.scoring import Weights, add_scores, customer_risk, loyalty_risk, risk_level, satisfaction, scores_into
 
