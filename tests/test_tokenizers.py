@@ -200,6 +200,19 @@ def test_each_piece_has_the_kind_the_scan_found_it_as(texts: list[str]) -> None:
             assert base._KINDS[base.PIECES.kinds[number]] == match.lastgroup, match.group()
 
 
+NUMBER_TEXT = st.lists(
+    st.sampled_from(list("ab cz#+/-_.,()\n\t0123456789") + ["obj", "cz2024", "+420 ", "# ", "\u0663", "é", "x1", base.SEP]),
+    max_size=30,
+).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(NUMBER_TEXT | st.text(max_size=30))
+def test_numbers_are_masked_as_over_the_whole_text(text: str) -> None:
+    """Masking only the stretch around the digits gives what the number patterns give over the whole text."""
+    assert base._mask_numbers(text) == base._NUMBER.sub(base._mask, text)
+
+
 def test_an_emoticon_right_after_a_word_is_still_an_emoticon() -> None:
     assert get_tokenizer("cs")("Super:) Díky;)") == ["super", ":)", "dik", ";)"]
     assert get_tokenizer("cs")("Nepřišlo to:(.")[-1] == "ne_prisl"  # ":(." is a clause break, not a face
