@@ -5,6 +5,7 @@ A language module supplies only data (a `LanguageData`); `WordTokenizer` turns i
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
@@ -209,12 +210,10 @@ class PieceTable:
 
     def number_all(self, pieces: list[str]) -> np.ndarray:
         """The numbers of scanned pieces (what `_PIECE.findall` gives)."""
-        found = list(map(self.numbers.get, pieces))
-        if None in found:
-            for i, number in enumerate(found):
-                if number is None:
-                    found[i] = self._add(pieces[i])
-        return np.array(found, dtype=np.int64)
+        found = np.fromiter(map(self.numbers.get, pieces, itertools.repeat(-1)), dtype=np.int64, count=len(pieces))
+        for i in np.flatnonzero(found < 0).tolist():
+            found[i] = self._add(pieces[i])
+        return found
 
     def _add(self, piece: str) -> int:
         number = self.numbers.get(piece)
