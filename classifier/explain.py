@@ -67,17 +67,22 @@ def _as_written(owners: np.ndarray, names: list[str], batch: ScannedBatch, texts
     where, found = find_sorted(keys, sought)
     pieces = iter(batch.piece[at[first[where[found]]]].tolist())  # the first piece of each token found
     results: list[list[str]] = [[] for _ in texts]
+    lowered: dict[int, str] = {}  # each text lower-cased once, for its (up to three) words
     for row, name, is_there in zip(owners.tolist(), names, found.tolist()):
         word = PIECES.pieces[next(pieces)] if is_there else ""
-        # Chinese words, emoji and elided words ("n'", "quelqu'") show as their token ("ne")
-        results[row].append(_in_case(word, texts[row]) if word and word[-1] != "'" else name.replace("_", ""))
+        if word and word[-1] != "'":
+            text = texts[row]
+            if row not in lowered:
+                lowered[row] = text.lower()
+            results[row].append(_in_case(word, text, lowered[row]))
+        else:  # Chinese words, emoji and elided words ("n'", "quelqu'") show as their token ("ne")
+            results[row].append(name.replace("_", ""))
     return [tuple(words) for words in results]
 
 
-def _in_case(word: str, text: str) -> str:
+def _in_case(word: str, text: str, lowered: str) -> str:
     """A lower-cased word in the case of its first occurrence as a whole word in `text` ("Telefon"), or as
-    it is when the text has it in another form (full-width letters, say)."""
-    lowered = text.lower()
+    it is when the text has it in another form (full-width letters, say). `lowered` is `text.lower()`."""
     at = lowered.find(word)
     while at >= 0:
         end = at + len(word)

@@ -122,15 +122,18 @@ class LanguageIdentifier:
         scores -= scores.max(axis=1, keepdims=True)
         posterior = np.exp(scores)
         posterior /= posterior.sum(axis=1, keepdims=True)
-        best = posterior.argmax(axis=1)
+        classes = self.classes
         results: list[tuple[Lang | None, float]] = []
-        for i in range(n):
-            if han[i] and not other_cjk[i] and han[i] >= 0.5 * letters[i]:
-                results.append(("zh", round(float(han[i] / letters[i]), 4)))
+        # as Python numbers: indexing numpy arrays one element at a time costs more than the rule itself
+        for han_i, other_i, letters_i, best_i, top_i in zip(
+            han.tolist(), other_cjk.tolist(), letters.tolist(), posterior.argmax(axis=1).tolist(), posterior.max(axis=1).tolist()
+        ):
+            if han_i and not other_i and han_i >= 0.5 * letters_i:
+                results.append(("zh", round(han_i / letters_i, 4)))
                 continue
-            lang, score = self.classes[best[i]], round(float(posterior[i, best[i]]), 4)
-            if letters[i] < MIN_LETTERS or lang == OTHER or score < MIN_SCORE:
-                results.append((None, score if letters[i] >= MIN_LETTERS else 0.0))
+            lang, score = classes[best_i], round(top_i, 4)
+            if letters_i < MIN_LETTERS or lang == OTHER or score < MIN_SCORE:
+                results.append((None, score if letters_i >= MIN_LETTERS else 0.0))
             else:
                 results.append((lang, score))
         return results

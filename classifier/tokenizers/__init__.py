@@ -62,8 +62,10 @@ def tokenize_scanned(batch: ScannedBatch, langs: Sequence[str | None]) -> TokenS
 
 def by_language(langs: Sequence[str | None]) -> Iterator[tuple[str | None, np.ndarray]]:
     """Each language of `langs` (None for unknown) with a mask of the texts in it, in order of first use."""
-    for lang in dict.fromkeys(langs):
-        yield lang, np.fromiter((other == lang for other in langs), dtype=bool, count=len(langs))
+    index = {lang: i for i, lang in enumerate(dict.fromkeys(langs))}
+    codes = np.fromiter(map(index.__getitem__, langs), dtype=np.int64, count=len(langs))
+    for lang, i in index.items():
+        yield lang, codes == i
 
 
 __all__ = [
