@@ -142,7 +142,7 @@ def stage_times(n: int = 20_000) -> dict[str, float]:
 
     from classifier.model import load_model
     from classifier.output import json_line
-    from classifier.scoring import add_scores
+    from classifier.scoring import scores_into
 
     texts = [text for _, _, text in rows(n)]
     langs = [lang for _, lang, _ in rows(n)]
@@ -169,9 +169,8 @@ def stage_times(n: int = 20_000) -> dict[str, float]:
         probs = timed("linear heads", lambda: model._probabilities(words, chars))
         timed("dimensions (with the clause pass)", lambda: model._dimensions(stream, probs))
         timed("evidence words", lambda: model._evidence(items, batch, words, probs))
-        predictions = timed("everything above, as classify_many", lambda: model.classify_many(chunk, explain=True))
-        timed("scores and JSON", lambda: [json_line(add_scores({**p.to_dict(), "evidence": list(p.evidence)}))
-                                          for p in predictions])
+        records = timed("everything above, as classify_records", lambda: model.classify_records(chunk))
+        timed("scores and JSON", lambda: [json_line(scores_into(record, evidence)) for record, evidence in records])
     start = time.perf_counter()
     for lang, text in zip(langs, texts):
         jieba.lcut(text) if lang == "zh" else _WORD.findall(text.lower())

@@ -83,7 +83,8 @@ def scored_records(
     chunks = iter(lambda: list(itertools.islice(iterator, chunk_size)), [])
 
     def task(chunk: list[InputRecord]) -> tuple[Any, ...]:
-        items = [(r.id, r.text, dict(r.fields)) for r in chunk if not _is_prediction(r.fields)]
+        # fields as a plain dict (what JSON and pickling to a worker want), copied only when they are not one
+        items = [(r.id, r.text, r.fields if type(r.fields) is dict else dict(r.fields)) for r in chunk if not _is_prediction(r.fields)]
         return (reference, lang, weights, items, as_json)
 
     if jobs > 1:
