@@ -191,7 +191,9 @@ def test_a_batch_gives_each_text_the_tokens_and_clauses_it_has_alone(texts: list
 def test_each_piece_has_the_kind_the_scan_found_it_as(texts: list[str]) -> None:
     """Pieces are scanned without groups and their kind is worked out from the piece alone: the same kind
     as the grouped scan gives in context, except that ":)" after a letter is an emoticon, not a break."""
-    prepared = base.prepare(base.SEP.join(text.replace(base.SEP, " ") for text in texts))
+    texts = [text.replace(base.SEP, " ") for text in texts]
+    prepared = base.prepare(base.SEP.join(texts))
+    assert base._prepare_normalized(base.SEP.join(map(base._nfkc, texts))) == prepared  # NFKC text by text
     matches = list(base._SCAN.finditer(prepared))
     assert base._PIECE.findall(prepared) == [m.group() for m in matches]
     numbers = base.PIECES.number_all([m.group() for m in matches]).tolist()

@@ -73,7 +73,17 @@ _PIECE = re.compile(re.sub(r"\(\?P<\w+>", "(?:", _SCAN.pattern))
 def prepare(text: str) -> str:
     """NFKC (full-width to half-width, composed accents), lower-case, apostrophes unified, data masked.
     `text` may be many texts joined by `SEP`: each is prepared as if alone."""
-    text = unicodedata.normalize("NFKC", text).lower()
+    return _prepare_normalized(unicodedata.normalize("NFKC", text))
+
+
+def _nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+def _prepare_normalized(text: str) -> str:
+    """`prepare` for text already in NFKC. (A batch is normalised text by text: NFKC returns a text that
+    is already normal as it is, while one text that is not makes it rework the whole joined batch.)"""
+    text = text.lower()
     if "\0" in text:
         text = text.replace("\0", " ")  # OpenCC (C strings) would cut the text there
     for apostrophe in _APOSTROPHES:
@@ -258,10 +268,9 @@ def scan_batch(texts: Sequence[str]) -> ScannedBatch:
         _NEGATED.clear()
         _UNMARKED.clear()
         TOKENS.clear()
-    joined = SEP.join(texts)
-    if joined.count(SEP) != len(texts) - 1:
-        joined = SEP.join(t.replace(SEP, " ") for t in texts)
-    prepared = prepare(joined)
+    if SEP.join(texts).count(SEP) != len(texts) - 1:
+        texts = [t.replace(SEP, " ") for t in texts]
+    prepared = _prepare_normalized(SEP.join(map(_nfkc, texts)))
     numbers = PIECES.number_all(_PIECE.findall(prepared))
     is_sep = PIECES.kind_array()[numbers] == _SEP
     rows = np.cumsum(is_sep)
