@@ -36,8 +36,9 @@ def _command(args: list[str]) -> Callable[[], None]:
     return run
 
 
-def raw_tokeniser_rate(n: int) -> float:
-    """Texts/s of the bare minimum: jieba.lcut for Chinese, a regex word split for the rest (jieba warmed up)."""
+def raw_tokeniser(n: int) -> Callable[[], object]:
+    """One pass of the bare minimum over `n` workload rows: jieba.lcut for Chinese, a regex word split for
+    the rest (jieba's dictionary built beforehand)."""
     import jieba
 
     jieba.setLogLevel(60)
@@ -48,19 +49,24 @@ def raw_tokeniser_rate(n: int) -> float:
         for lang, text in data:
             jieba.lcut(text) if lang == "zh" else _WORD.findall(text.lower())
 
-    return n / median_time(run, 3)
+    return run
 
 
-def jobs_rates(path: Path, n: int, jobs: int, repeats: int) -> tuple[float, float, list[float]]:
-    """(texts/s with --jobs 1, with --jobs `jobs`, the speed-up of each pair): the two run alternately, so
-    that a slow spell of the machine hits both sides of a pair, not one whole series."""
+def throughput_rounds(path: Path, n: int, jobs: int, repeats: int) -> dict[str, list[float]]:
+    """Texts/s of the raw tokeniser, `feedback classify` and `classify --jobs N` on the same `n` rows, the
+    three measured one after the other in each of `repeats` rounds, so that a slow spell of the machine hits
+    all three of a round rather than one whole series: ratios are taken within a round."""
+    raw = raw_tokeniser(n)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out.jsonl"
         one = _command([PYTHON, "-m", "classifier", "classify", str(path), "-o", str(out), "--jobs", "1"])
         many = _command([PYTHON, "-m", "classifier", "classify", str(path), "-o", str(out), "--jobs", str(jobs)])
-        pairs = [(median_time(one, 1), median_time(many, 1)) for _ in range(repeats)]
-    single, parallel = statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
-    return n / single, n / parallel, [a / b for a, b in pairs]
+        rounds = [(median_time(raw, 1), median_time(one, 1), median_time(many, 1)) for _ in range(repeats)]
+    return {
+        "raw": [n / r[0] for r in rounds],
+        "classify": [n / r[1] for r in rounds],
+        "jobs": [n / r[2] for r in rounds],
+    }
 
 
 def peak_rss_mb(path: Path) -> float:
@@ -76,14 +82,18 @@ def peak_rss_mb(path: Path) -> float:
         return int(result.stdout.split()[-1]) / 1024
 
 
-def startup_times(repeats: int) -> dict[str, float]:
-    """Seconds: classify a one-line Czech file; `import sklearn`; `import classifier`; load the model."""
+def startup_times(repeats: int) -> dict[str, Any]:
+    """Seconds: classify a one-line Czech file and `import sklearn` (alternately, in pairs: their ratio is
+    taken within a pair); `import classifier`; load the model."""
     with tempfile.TemporaryDirectory() as tmp:
         one = Path(tmp) / "one.txt"
         one.write_text("Objednávka přišla pozdě a nikdo se neozval.\n", encoding="utf-8")
+        classify, sklearn = _command([PYTHON, "-m", "classifier", "classify", str(one)]), _command([PYTHON, "-c", "import sklearn"])
+        pairs = [(median_time(classify, 1), median_time(sklearn, 1)) for _ in range(repeats)]
         return {
-            "classify_one_line_s": median_time(_command([PYTHON, "-m", "classifier", "classify", str(one)]), repeats),
-            "import_sklearn_s": median_time(_command([PYTHON, "-c", "import sklearn"]), repeats),
+            "classify_one_line_s": statistics.median(p[0] for p in pairs),
+            "import_sklearn_s": statistics.median(p[1] for p in pairs),
+            "one_line_to_sklearn": [a / b for a, b in pairs],
             "python_startup_s": median_time(_command([PYTHON, "-c", "pass"]), repeats),
             "import_classifier_s": median_time(_command([PYTHON, "-c", "import classifier"]), repeats),
             # the package imports its model code on first use: import it first, time only the loading
@@ -116,10 +126,12 @@ def run(n: int, big: int, repeats: int, workdir: Path) -> dict[str, object]:
     """All speed figures; `n` rows for throughput, `big` rows for the streaming memory check."""
     small_csv = write_csv(workdir / f"mixed_{n}.csv", n)
     results: dict[str, object] = {"rows": n}
-    results["raw_tokeniser_texts_per_s"] = raw_tokeniser_rate(n)
-    single, parallel, speedups = jobs_rates(small_csv, n, 2, repeats)
-    results["classify_texts_per_s"], results["classify_jobs2_texts_per_s"] = single, parallel
-    results["classify_jobs2_speedups"] = speedups
+    rounds = throughput_rounds(small_csv, n, 2, repeats)
+    results["raw_tokeniser_texts_per_s"] = statistics.median(rounds["raw"])
+    results["classify_texts_per_s"] = statistics.median(rounds["classify"])
+    results["classify_jobs2_texts_per_s"] = statistics.median(rounds["jobs"])
+    results["classify_to_raw"] = [c / r for c, r in zip(rounds["classify"], rounds["raw"])]
+    results["classify_jobs2_speedups"] = [j / c for j, c in zip(rounds["jobs"], rounds["classify"])]
     results.update(startup_times(repeats))
     results["training_full_corpora_s"] = training_time(1)
     results["model_size_mb"] = model_size_mb()
@@ -144,10 +156,11 @@ def stage_times(n: int = 20_000) -> dict[str, float]:
     from classifier.output import json_line
     from classifier.scoring import scores_into
 
-    texts = [text for _, _, text in rows(n)]
-    langs = [lang for _, lang, _ in rows(n)]
+    workload = list(rows(2 * n))
+    texts, langs = [text for _, _, text in workload[:n]], [lang for _, lang, _ in workload[:n]]
+    others = [text for _, _, text in workload[n:]]  # classify_records runs on other rows, which it has not seen
     model = load_model()
-    model.classify_many(texts[:500], explain=True)
+    model.classify_records(texts[:500])
     jieba.setLogLevel(60)
     jieba.lcut("预热")  # build jieba's global dictionary before timing the raw tokeniser
     totals: dict[str, float] = {}
@@ -169,7 +182,7 @@ def stage_times(n: int = 20_000) -> dict[str, float]:
         probs = timed("linear heads", lambda: model._probabilities(words, chars))
         timed("dimensions (with the clause pass)", lambda: model._dimensions(stream, probs))
         timed("evidence words", lambda: model._evidence(items, batch, words, probs))
-        records = timed("everything above, as classify_records", lambda: model.classify_records(chunk))
+        records = timed("everything above, as classify_records", lambda: model.classify_records(others[begin : begin + 2000]))
         timed("scores and JSON", lambda: [json_line(scores_into(record, evidence)) for record, evidence in records])
     start = time.perf_counter()
     for lang, text in zip(langs, texts):
