@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -43,9 +43,9 @@ _TWO_LETTERS = re.compile(r"[^\W\d_].*?[^\W\d_]", re.DOTALL)
 UNINFORMATIVE = np.array([0.3333, 0.3334, 0.3333, 0.3333, 0.3333, 0.3334] + [0.0] * len(DIMENSIONS))
 
 
-@dataclass(frozen=True)
-class _Text:
-    """One text on its way through the model."""
+class _Text(NamedTuple):
+    """One text on its way through the model (a tuple: made for every text, three times cheaper than a
+    frozen dataclass)."""
 
     text: str
     lang: Lang | None
@@ -227,22 +227,25 @@ class Model:
         that speaks of it most, blended with the whole text's ("staff lovely, but prices a robbery": empathy
         positive, price negative). All clauses of a batch go through the model in one call.
         """
+        n = len(probabilities)
         dim_probs = probabilities[:, _DIMS]
         over = (dim_probs >= self.thresholds) & (dim_probs > 0)
         best_first = np.argsort(-dim_probs, axis=1, kind="stable")
-        fallback = np.where(dim_probs.any(axis=1), dim_probs.argmax(axis=1), DIMENSIONS.index("general"))
-        chosen = [
-            [d for d in order if flags[d]] or [int(fall)]
-            for order, flags, fall in zip(best_first.tolist(), over.tolist(), fallback.tolist())
-        ]
+        picked = np.take_along_axis(over, best_first, axis=1)
+        # a text with no dimension over its threshold gets its likeliest one (general where all are zero)
+        none = ~over.any(axis=1)
+        best_first[none, 0] = np.where(dim_probs[none].any(axis=1), dim_probs[none].argmax(axis=1), DIMENSIONS.index("general"))
+        picked[none, 0] = True
         sentiments = np.repeat(probabilities[:, _SENT].argmax(axis=1)[:, None], len(DIMENSIONS), axis=1)
-        n_clauses = np.bincount(stream.clause_row, minlength=len(chosen))
-        several = (over.sum(axis=1) > 1) & (n_clauses > 1)
+        several = (over.sum(axis=1) > 1) & (np.bincount(stream.clause_row, minlength=n) > 1)
         if several.any():
             sentiments[several] = self._clause_sentiments(stream, probabilities, several)[several]
-        sentiment_names = sentiments.tolist()
-        rounded = dim_probs.round(4).tolist()
-        return [[(DIMENSIONS[d], rounded[i][d], SENTIMENTS[sentiment_names[i][d]]) for d in dims] for i, dims in enumerate(chosen)]
+        rows, ranks = np.nonzero(picked)  # text by text, best first
+        dims = best_first[rows, ranks]
+        result: list[list[tuple[Dimension, float, Sentiment]]] = [[] for _ in range(n)]
+        for row, d, score, sentiment in zip(rows.tolist(), dims.tolist(), dim_probs[rows, dims].round(4).tolist(), sentiments[rows, dims].tolist()):
+            result[row].append((DIMENSIONS[d], score, SENTIMENTS[sentiment]))
+        return result
 
     def _clause_sentiments(self, stream: TokenStream, probabilities: np.ndarray, texts: np.ndarray) -> np.ndarray:
         """Per text in `texts` (a mask) and dimension: the sentiment of the clause with the highest probability

@@ -138,9 +138,12 @@ def loyalty_risk(record: Mapping[str, Any], weights: Weights = Weights()) -> tup
         reasons.append(f"intent: leave ({intent['leave']:.2f})")
     elif record["intent"] == "stay":
         reasons.append(f"intent: stay ({intent['stay']:.2f}) lowers the risk")
-    failures = [d for d in record["dimensions"] if d["sentiment"] == "negative"]
-    for d in sorted(failures, key=lambda d: -weights.failure_risk.get(d["dimension"], 0) * d["score"]):
-        z += weights.failure_risk.get(d["dimension"], 0) * d["score"]
+    failure = weights.failure_risk
+    failures = [(failure.get(d["dimension"], 0) * d["score"], d) for d in record["dimensions"] if d["sentiment"] == "negative"]
+    if len(failures) > 1:
+        failures.sort(key=lambda f: -f[0])  # the costliest failure first; stable on a tie
+    for share, d in failures:
+        z += share
         reasons.append(f"{d['dimension']} negative ({d['score']:.2f})")
     if record["sentiment"] != "neutral" or not reasons:
         reasons.append(f"sentiment {record['sentiment']} ({sentiment[record['sentiment']]:.2f})")
