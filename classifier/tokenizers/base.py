@@ -5,7 +5,6 @@ A language module supplies only data (a `LanguageData`); `WordTokenizer` turns i
 
 from __future__ import annotations
 
-import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
@@ -13,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .stream import SEP, TOKENS, TokenStream, merge_clause_ids
+from .stream import SEP, TOKENS, TokenStream, merge_clause_ids, numbered
 
 #: Placeholders that replace personal or volatile data; they survive lower-casing and word splitting.
 URL, EMAIL, PHONE, ORDER, NUM = "_url_", "_email_", "_phone_", "_order_", "_num_"
@@ -221,10 +220,7 @@ class PieceTable:
 
     def number_all(self, pieces: list[str]) -> np.ndarray:
         """The numbers of scanned pieces (what `_PIECE.findall` gives)."""
-        found = np.fromiter(map(self.numbers.get, pieces, itertools.repeat(-1)), dtype=np.int64, count=len(pieces))
-        for i in np.flatnonzero(found < 0).tolist():
-            found[i] = self._add(pieces[i])
-        return found
+        return numbered(pieces, self.numbers, self._add)
 
     def _add(self, piece: str) -> int:
         number = self.numbers.get(piece)

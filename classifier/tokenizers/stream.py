@@ -7,7 +7,8 @@ depend on neighbours (negation scope, clause breaks) run as numpy operations ove
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,11 +39,24 @@ class TokenTable:
             self.strings.append(token)
         return found
 
+    def ids_of(self, tokens: list[str]) -> np.ndarray:
+        """The ids of many tokens at once."""
+        return numbered(tokens, self.ids, self.id)
+
     def __len__(self) -> int:
         return len(self.strings)
 
 
 TOKENS = TokenTable()
+
+
+def numbered(keys: list[str], numbers: dict[str, int], add: Callable[[str], int]) -> np.ndarray:
+    """The numbers of `keys` in `numbers`, looked up in C (`dict.get` with a default, mapped); only the keys
+    not there go through `add`, which numbers a new key."""
+    found = np.fromiter(map(numbers.get, keys, itertools.repeat(-1)), dtype=np.int64, count=len(keys))
+    for i in np.flatnonzero(found < 0).tolist():
+        found[i] = add(keys[i])
+    return found
 
 
 @dataclass(frozen=True)

@@ -85,7 +85,7 @@ class ChineseTokenizer(StreamTokenizer):
             before = len(tokens)
             clause = self._tokens(text, tokens, clauses, clause) + 1
             counts.append(len(tokens) - before)
-        ids = np.fromiter(map(TOKENS.id, tokens), dtype=np.int64, count=len(tokens))
+        ids = TOKENS.ids_of(tokens)
         row = np.repeat(rows, counts)
         raw = np.array(clauses, dtype=np.int64)
         clause_ids, clause_row = merge_clause_ids(raw, row, raw >= 0)
