@@ -96,11 +96,23 @@ def risk_level(risk: float) -> str:
 
 
 def _dimension_values(record: Mapping[str, Any]) -> dict[str, float]:
-    """Each dimension's sentiment value in [-1, 1]: half its own label (+1, 0, -1), half the text's expected
-    value P(positive) - P(negative), so that both the dimension's label and the model's confidence count."""
+    """Each dimension's sentiment value in [-1, 1] (`_dimension_value`); a dimension listed twice counts
+    once, with its last entry."""
+    overall = _expected_sentiment(record)
+    return {d["dimension"]: _dimension_value(d["sentiment"], overall) for d in record["dimensions"]}
+
+
+def _expected_sentiment(record: Mapping[str, Any]) -> float:
+    """The text's expected sentiment value, P(positive) - P(negative)."""
     scores = record["sentiment_scores"]
-    overall = scores["positive"] - scores["negative"]
-    return {d["dimension"]: 0.5 * SENTIMENT_VALUE[d["sentiment"]] + 0.5 * overall for d in record["dimensions"]}
+    value: float = scores["positive"] - scores["negative"]
+    return value
+
+
+def _dimension_value(sentiment: str, overall: float) -> float:
+    """A dimension's sentiment value: half its own label (+1, 0, -1), half the text's expected value, so
+    that both the dimension's label and the model's confidence count."""
+    return 0.5 * SENTIMENT_VALUE[sentiment] + 0.5 * overall
 
 
 def satisfaction(record: Mapping[str, Any], weights: Weights = Weights()) -> tuple[float, dict[str, float]]:
@@ -112,15 +124,14 @@ def satisfaction(record: Mapping[str, Any], weights: Weights = Weights()) -> tup
 
 def overall_satisfaction(record: Mapping[str, Any], weights: Weights = Weights()) -> float:
     """The overall figure of `satisfaction`, without the per-dimension ones (what each record carries)."""
-    scores = record["sentiment_scores"]
-    overall: float = scores["positive"] - scores["negative"]
+    overall = _expected_sentiment(record)
     importance = weights.importance
     total = weighted = 0.0
-    # a dimension listed twice counts once, with its last entry
+    # a dimension listed twice counts once, with its last entry, as in `_dimension_values`
     for d in {d["dimension"]: d for d in record["dimensions"]}.values():
         share = importance.get(d["dimension"], 0) * d["score"]
         total += share
-        weighted += share * (0.5 * SENTIMENT_VALUE[d["sentiment"]] + 0.5 * overall)
+        weighted += share * _dimension_value(d["sentiment"], overall)
     if total <= 0:
         return round(50 + 50 * overall, 1)
     mean = weighted / total  # divided first, as `satisfaction` always has: the rounding of ties depends on it

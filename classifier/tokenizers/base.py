@@ -72,7 +72,7 @@ _PIECE = re.compile(re.sub(r"\(\?P<\w+>", "(?:", _SCAN.pattern))
 def prepare(text: str) -> str:
     """NFKC (full-width to half-width, composed accents), lower-case, apostrophes unified, data masked.
     `text` may be many texts joined by `SEP`: each is prepared as if alone."""
-    return _prepare_normalized(unicodedata.normalize("NFKC", text))
+    return _prepare_normalized(_nfkc(text))
 
 
 def _nfkc(text: str) -> str:

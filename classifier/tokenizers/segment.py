@@ -2,8 +2,9 @@
 
 The model's tokens come from jieba's dictionary mode (`lcut(text, HMM=False)`). `dictionary_cut()` gives
 exactly those words through rjieba, the Rust port of jieba: six times faster per text than jieba, its
-dictionary built in 0.12 s and 24 MB where jieba needs 0.8 s and 86 MB. `tests/test_tokenizers.py` holds it to jieba's own cut, word for word. jieba itself
-is imported only for its HMM mode (`ChineseTokenizer(hmm=True)`) and by those tests.
+dictionary built in 0.12 s and 24 MB where jieba needs 0.8 s and 86 MB. `tests/test_tokenizers.py` holds
+it to jieba's own cut, word for word. jieba itself is imported only for its HMM mode
+(`ChineseTokenizer(hmm=True)`) and by those tests.
 """
 
 from __future__ import annotations
