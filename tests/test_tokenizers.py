@@ -171,7 +171,7 @@ def test_service_words_stay_whole() -> None:
 PIECES_OF_TEXT = st.sampled_from(
     ["Objednávka", "nepřišla", "ale", "nie", "je", "pas", "du", "tout", "mais", "n'est", "l'", "très", "不", "好", "但是",
      "服务", "😡", ":)", ";p", "!!!", "?", ".", ",", "\n", " - ", "#12345", "www.shop.cz/x", "a@b.cz", "120 Kč",
-     "+420 777 123 456", "\ue000", "ok", "Nic", "moc", "...", "(", ")", "€", "_num_", "'", "ne", "nikdy"]
+     "+420 777 123 456", "\ue000", "ok", "Nic", "moc", "...", "(", ")", "€", "_num_", "'", "ne", "nikdy", "\t", "\t–", "Super:)", "=D"]
 )
 BATCH_TEXTS = st.lists(st.lists(PIECES_OF_TEXT, max_size=12).map(" ".join) | st.text(max_size=40), min_size=1, max_size=8)
 

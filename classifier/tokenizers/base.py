@@ -52,7 +52,9 @@ _SKIP_RE = re.compile(f"[{_SKIP}]")
 CLAUSE_ENDS = frozenset(".;\n…!?。；！？")
 _SPECIALS = (
     r"(?P<mask>_(?:url|email|phone|order|num)_)"
-    r"|(?P<emoticon>(?<!\w)[:;=][-']?[()dp/\\|\]\[*]+(?!\w))"
+    # the look-behind after the first character, so that the regex engine can rule the alternative out by
+    # that character alone (`[:;=]` not preceded by a letter)
+    r"|(?P<emoticon>[:;=](?<!\w[:;=])[-']?[()dp/\\|\]\[*]+(?!\w))"
     rf"|(?P<emoji>[{_EMOJI}])"
     r"|(?P<punct>[!?]+)"
     r"|(?P<currency>[€$£¥])"
@@ -64,9 +66,11 @@ SPECIALS = re.compile(_SPECIALS)
 #: first: no other piece starts with a letter, and most pieces are words, so most matches try one
 #: alternative instead of seven.
 _SCAN = re.compile(r"(?P<word>[^\W\d_]+(?:'(?=[^\W\d_]))?)|" + _SPECIALS + f"|(?P<sep>{SEP})")
-#: The same scan without its groups: `findall` then gives each piece as a string, not a tuple of seven,
-#: which halves its cost; a piece's kind is worked out once per process from the piece itself (`PieceTable`).
-_PIECE = re.compile(re.sub(r"\(\?P<\w+>", "(?:", _SCAN.pattern))
+#: The same scan without its named groups: `findall` then gives each piece as a string, not a tuple of
+#: seven, which halves its cost; a piece's kind is worked out once per process from the piece itself
+#: (`PieceTable`). The one group leaves out the blanks before a piece, which the match swallows: the space
+#: between two words is then not a failed match of its own (a quarter less time).
+_PIECE = re.compile(r"[^\S\n]*(" + re.sub(r"\(\?P<\w+>", "(?:", _SCAN.pattern) + ")")
 
 
 def prepare(text: str) -> str:
