@@ -58,6 +58,7 @@ def test_scored_records_as_json_lines_equal_the_records() -> None:
     records = list(read_records(str(EXAMPLE_CSV)))
     as_dicts = [scored for _, scored in scored_records(records, chunk_size=5)]
     as_lines = [line for _, line in scored_records(records, chunk_size=5, as_json=True)]
+    assert all(line.endswith(b"}\n") and line.count(b"\n") == 1 for line in as_lines)
     assert [json.loads(line) for line in as_lines] == as_dicts
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from classifier.errors import InputError
 from classifier.io import read_records
-from classifier.output import RecordWriter, json_line, open_output, safe_cell
+from classifier.output import RecordWriter, json_bytes, json_line, open_output, safe_cell
 
 ROWS = [
     ("1", "Objednávka přišla pozdě; kurýr byl ale milý"),
@@ -179,3 +179,24 @@ def test_json_lines_read_back_as_the_record(fields: dict[str, object]) -> None:
     assert "\n" not in line
     assert json.loads(line) == record
     assert "Kuriér" in line  # text stays readable, not \u-escaped
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1250"])
+def test_jsonl_writer_gives_the_same_lines_through_bytes_or_text(encoding: str) -> None:
+    """Over a UTF-8 stream the lines go to its bytes directly, after whatever text was written before;
+    over another encoding (a console's) they go through the text layer, as text."""
+    records = [{"id": str(i), "text": "Kuriér bol milý 😡", "n": i} for i in range(3)]
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
+    stream.write("before\n")
+    writer = RecordWriter(stream, "jsonl")
+    writer.write(records[0])
+    for record in records[1:]:
+        writer.write_line(json_bytes(record))
+    writer.close()
+    stream.flush()
+    lines = raw.getvalue().decode(encoding, errors="replace").splitlines()
+    assert lines[0] == "before"
+    assert [json.loads(line)["n"] for line in lines[1:]] == [0, 1, 2]
+    assert ("Kuriér bol milý 😡" in lines[1]) == (encoding == "utf-8")
+    assert "\\u" not in lines[1]
