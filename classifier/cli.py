@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import shlex
 import sys
@@ -104,7 +103,7 @@ def _read_inputs(args: argparse.Namespace) -> Any:
                 skipped += note.endswith("Skipped.")
                 _warn("warning: " + note)
             if args.mask_pii:
-                record = dataclasses.replace(record, text=mask_pii(record.text))
+                record = record._replace(text=mask_pii(record.text))
             yield record
         for note in notes:
             skipped += note.endswith("Skipped.")

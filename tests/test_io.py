@@ -36,6 +36,21 @@ def test_csv_delimiters_are_sniffed(tmp_path: Path, delimiter: str) -> None:
     assert [r.row for r in records] == [2, 3, 5]  # row numbers of the file, a quoted newline included
 
 
+def test_rows_across_the_end_of_the_sniffed_sample_are_read_whole(tmp_path: Path) -> None:
+    """The delimiter is sniffed from the first 64 K characters; the row the sample cuts (in a quoted
+    newline, between CR and LF, in a word) is still read whole, whichever character the cut falls on."""
+    path = tmp_path / "big.csv"
+    body = [(str(i), f'Řekli "hned", čekal jsem\ntři týdny, {i}') for i in range(1, 2200)]
+    for pad in range(32):
+        rows = [("0", "x" * pad)] + body
+        text = "id;komentar\r\n" + "".join(f'{i};"{t.replace(chr(34), chr(34) * 2)}"\r\n' for i, t in rows)
+        assert len(text) > 65536
+        path.write_text(text, encoding="utf-8", newline="")
+        records = list(read_records(str(path)))
+        assert [(r.id, r.text) for r in records] == rows
+        assert records[-1].row == 2 * len(rows) - 1  # the header, a one-line row, then two lines a row
+
+
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1250", "iso-8859-2", "utf-16"])
 def test_encodings_are_detected(tmp_path: Path, encoding: str) -> None:
     path = tmp_path / "in.csv"
