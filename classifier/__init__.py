@@ -15,8 +15,8 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.0"
 
-#: Imported on first use (numpy, scipy): `import classifier` stays quick, and the reading and writing
-#: process of `feedback classify --jobs N` never loads them.
+#: Imported on first use (numpy, scipy): `import classifier` stays quick, and commands that classify
+#: nothing (`feedback info`, `feedback score` of classify output) never load them.
 _LAZY = {"Model": "model", "classify": "model", "load_model": "model", "train": "training"}
 
 

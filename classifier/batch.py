@@ -1,18 +1,21 @@
 """Classify and score a stream of input records in chunks, in one process or several, keeping input order.
 
 Memory stays bounded by the chunk size whatever the length of the input. Each chunk is turned into scored
-records (labels, satisfaction, loyalty risk, reasons) in one place, a worker process when `jobs` > 1, so
-the main process only reads and writes.
+records (labels, satisfaction, loyalty risk, reasons) in one place: this process, or with `jobs` > 1 this
+process or a worker, whichever is free.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import functools
 import gc
 import itertools
 import os
-from collections.abc import Iterable, Iterator, Mapping
+import signal
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 from .io import InputRecord
@@ -20,8 +23,8 @@ from .labels import Lang
 from .output import json_bytes
 from .scoring import Weights, add_scores, scores_into
 
-if TYPE_CHECKING:  # the model (numpy, scipy) is imported where texts are classified: not by the main
-    from .model import Model  # process of --jobs, which only reads and writes
+if TYPE_CHECKING:  # the model (numpy, scipy) is imported on the first chunk classified, not with this module
+    from .model import Model
 
 CHUNK_SIZE = 2000
 #: Longer texts are cut to this many characters for the features (the record keeps the whole text).
@@ -38,15 +41,15 @@ def _worker_model(path: str | None) -> Model:
 
 def _score_texts(
     model: Model | str | None, lang: Lang | None, weights: Weights, items: list[tuple[str | None, str, dict[str, Any]]], as_json: bool
-) -> list[dict[str, Any]] | list[bytes]:
+) -> list[Any]:
     """Classify the texts of (id, text, fields) items and add their scores: the work of one chunk, in
     whichever process runs it. With `as_json`, each result is already its JSONL line (UTF-8 bytes),
-    so that with several processes the main one only reads and writes."""
+    so that what comes back from a worker is ready to write."""
     loaded = _worker_model(model) if model is None or isinstance(model, str) else model
     with _no_cycle_collection():
-        results: list[dict[str, Any]] | list[bytes] = _scored(loaded, lang, weights, items)
-        if as_json:  # the dicts are freed here, before the collector is back: it finds only bytes
-            results = [json_bytes(result) for result in results]
+        scored = _scored(loaded, lang, weights, items)
+        results: list[Any] = [json_bytes(result) for result in scored] if as_json else scored
+        del scored  # with `as_json` the dicts are freed here, before the collector is back: it finds only bytes
     return results
 
 
@@ -94,11 +97,27 @@ def scored_records(
 ) -> Iterator[tuple[InputRecord, Any]]:
     """Yield (record, classify record with satisfaction, loyalty risk and reasons), in input order.
 
-    `model` is a loaded Model or a directory (None: the bundled one); with `jobs` > 1 each worker process
-    loads the directory itself. Input records that are already classify output (JSONL with labels) are
-    scored as they are, without classifying again. With `as_json` the classify record comes as its JSONL
-    line (UTF-8 bytes with the newline, from `output.json_bytes`) instead of a dict.
+    `model` is a loaded Model or a directory (None: the bundled one); with `jobs` > 1 this process and
+    `jobs` - 1 worker processes classify, each loading the directory itself. Input records that are already
+    classify output (JSONL with labels) are scored as they are, without classifying again. With `as_json`
+    the classify record comes as its JSONL line (UTF-8 bytes with the newline, from `output.json_bytes`)
+    instead of a dict.
     """
+    for chunk, results in scored_chunks(records, model, lang, jobs, weights, chunk_size, as_json):
+        yield from zip(chunk, results)
+
+
+def scored_chunks(
+    records: Iterable[InputRecord],
+    model: Model | str | os.PathLike[str] | None = None,
+    lang: Lang | None = None,
+    jobs: int = 1,
+    weights: Weights | None = None,
+    chunk_size: int = CHUNK_SIZE,
+    as_json: bool = False,
+) -> Iterator[tuple[list[InputRecord], list[Any]]]:
+    """`scored_records` a chunk at a time: (records, their results in the same order), for a writer that
+    writes a chunk at once."""
     reference = os.fspath(model) if isinstance(model, (str, os.PathLike)) else model
     if jobs > 1 and reference is not None and not isinstance(reference, str):
         raise ValueError("jobs > 1 needs the model's directory, not a loaded model")
@@ -112,28 +131,70 @@ def scored_records(
         return (reference, lang, weights, items, as_json)
 
     if jobs > 1:
-        from joblib import Parallel, delayed
-
-        pending: list[list[InputRecord]] = []
-
-        def tasks() -> Iterator[Any]:
-            for chunk in chunks:
-                pending.append(chunk)
-                yield delayed(_score_texts)(*task(chunk))
-
-        for results in Parallel(n_jobs=jobs, return_as="generator", pre_dispatch="2*n_jobs")(tasks()):
-            yield from _merge(pending.pop(0), results, weights, as_json)
+        yield from _shared_with_workers(chunks, task, jobs - 1, weights, as_json)
     else:
         for chunk in chunks:
-            yield from _merge(chunk, _score_texts(*task(chunk)), weights, as_json)
+            yield chunk, _merged(chunk, _score_texts(*task(chunk)), weights, as_json)
 
 
-def _merge(chunk: list[InputRecord], results: list[Any], weights: Weights, as_json: bool) -> Iterator[tuple[InputRecord, Any]]:
-    """Pair each input record with its scored record; records that were classify output are scored here."""
+def _shared_with_workers(
+    chunks: Iterator[list[InputRecord]], task: Callable[[list[InputRecord]], tuple[Any, ...]], workers: int,
+    weights: Weights, as_json: bool,
+) -> Iterator[tuple[list[InputRecord], list[Any]]]:
+    """Classify chunks in `workers` processes and in this one: a chunk goes to a worker while fewer than
+    two per worker are waiting or running, else it is done here. Results are merged back in input order.
+
+    The process that reads and writes works too, rather than only feed workers: that spares one worker's
+    start-up and the sending of a share of the rows, which kept two workers at 1.5 x one process."""
+    from joblib.externals.loky import get_reusable_executor  # type: ignore[import-untyped]  # joblib.Parallel's pool
+
+    executor = get_reusable_executor(max_workers=workers, initializer=_leave_interrupts_to_the_main_process)
+    pending: collections.deque[tuple[list[InputRecord], Future[Any] | list[Any]]] = collections.deque()
+    try:
+        for chunk in chunks:
+            busy = sum(1 for _, result in pending if isinstance(result, Future) and not result.done())
+            if busy < 2 * workers:
+                pending.append((chunk, executor.submit(_score_texts, *task(chunk))))
+            else:
+                pending.append((chunk, _score_texts(*task(chunk))))
+            # written as soon as they are next in order; held back at most 4 chunks a process
+            while pending and (_ready(pending[0][1]) or len(pending) > 4 * (workers + 1)):
+                chunk, results = _take(pending)
+                yield chunk, _merged(chunk, results, weights, as_json)
+        while pending:
+            chunk, results = _take(pending)
+            yield chunk, _merged(chunk, results, weights, as_json)
+    except BaseException:  # Ctrl-C, an input error, a reader that left: the workers' chunks are not wanted
+        executor.shutdown(wait=True, kill_workers=True)
+        raise
+
+
+def _leave_interrupts_to_the_main_process() -> None:
+    """Workers ignore Ctrl-C, which a terminal sends to every process of the command: the main process
+    stops them, without a traceback from each."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _ready(result: Future[Any] | list[Any]) -> bool:
+    return not isinstance(result, Future) or result.done()
+
+
+def _take(pending: collections.deque[tuple[list[InputRecord], Future[Any] | list[Any]]]) -> tuple[list[InputRecord], list[Any]]:
+    chunk, result = pending.popleft()
+    return chunk, result.result() if isinstance(result, Future) else result
+
+
+def _merged(chunk: list[InputRecord], results: list[Any], weights: Weights, as_json: bool) -> list[Any]:
+    """The results of a chunk, one per record: the records that were classify output (and so have no
+    result) are scored here and put in their place."""
+    if len(results) == len(chunk):
+        return results  # no such record in the chunk
     scored = iter(results)
+    merged = []
     for record in chunk:
         if _is_prediction(record.fields):
             result = add_scores(record.fields, weights)
-            yield record, json_bytes(result) if as_json else result
+            merged.append(json_bytes(result) if as_json else result)
         else:
-            yield record, next(scored)
+            merged.append(next(scored))
+    return merged

@@ -60,27 +60,29 @@ def _count_lines(inputs: Sequence[str]) -> int:
 
 
 def _classify(args: argparse.Namespace) -> int:
-    from .batch import scored_records
+    from .batch import MAX_CHARS, scored_chunks
     from .output import RecordWriter, open_output
 
     fmt = args.format or ("csv" if args.output and args.output.lower().endswith(".csv") else "jsonl")
 
     progress = _Progress(args.inputs)
     weights = _weights(args)
-    if args.jobs == 1:
-        # Imported here, before the output file exists, not on the first chunk: a Ctrl-C in the middle of
-        # scipy's import was seen to end the process by the signal (-2) instead of exiting 130. With
-        # --jobs the workers classify and this process never needs it.
-        import scipy.sparse  # noqa: F401
+    # Imported here, before the output file exists, not on the first chunk: a Ctrl-C in the middle of
+    # scipy's import was seen to end the process by the signal (-2) instead of exiting 130.
+    import scipy.sparse  # noqa: F401
     with open_output(args.output, args.inputs) as stream:
         writer = RecordWriter(stream, fmt, raw_csv=args.raw_csv)
         as_json = fmt == "jsonl"  # lines made where the records are, in the workers with --jobs
-        for record, scored in scored_records(_read_inputs(args), args.model, args.lang, args.jobs, weights, as_json=as_json):
-            writer.write_line(scored) if as_json else writer.write(scored)
-            progress.step()
-            if len(record.text) > 20_000:
+        for chunk, results in scored_chunks(_read_inputs(args), args.model, args.lang, args.jobs, weights, as_json=as_json):
+            if as_json:
+                writer.write_lines(results)
+            else:
+                for scored in results:
+                    writer.write(scored)
+            progress.step(len(chunk))
+            for record in [r for r in chunk if len(r.text) > MAX_CHARS]:
                 _warn(f"warning: {record.source}, row {record.row}: text of {len(record.text):,} characters; "
-                      "only the first 20,000 were classified.")
+                      f"only the first {MAX_CHARS:,} were classified.")
         writer.close()
     progress.done()
     return EXIT_OK

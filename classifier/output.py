@@ -153,6 +153,10 @@ class RecordWriter:
         else:
             self.stream.write(line.decode("utf-8"))
 
+    def write_lines(self, lines: list[bytes]) -> None:
+        """`write_line` for many lines at once."""
+        self.write_line(b"".join(lines))
+
     def close(self) -> None:
         if self.format == "table":
             self._flush_table()

@@ -62,6 +62,32 @@ def test_scored_records_as_json_lines_equal_the_records() -> None:
     assert [json.loads(line) for line in as_lines] == as_dicts
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_classify_output_among_new_texts_is_scored_in_its_place(jobs: int) -> None:
+    """Rows that are already classify output (re-read JSONL) are scored without classifying again, and
+    every result keeps its record's place, in this process and with a worker alike."""
+    from classifier.batch import scored_records
+    from classifier.io import InputRecord, read_records
+    from classifier.model import default_model_path
+    from classifier.scoring import add_scores
+
+    texts = list(read_records(str(EXAMPLE_CSV)))
+    earlier = [scored for _, scored in scored_records(texts[:4])]
+    mixed = []
+    for i, record in enumerate(texts[4:12]):
+        mixed.append(record)
+        if i < len(earlier):
+            fields = {k: earlier[i][k] for k in ("id", "text", "lang", "sentiment", "sentiment_scores", "dimensions", "intent", "intent_scores")}
+            mixed.append(InputRecord("earlier.jsonl", i + 1, fields["text"], fields["id"], fields))
+    results = list(scored_records(mixed, model=str(default_model_path()), jobs=jobs, chunk_size=3))
+    assert [record for record, _ in results] == mixed
+    for record, scored in results:
+        if record.source == "earlier.jsonl":
+            assert scored == add_scores(record.fields)
+        else:
+            assert scored["text"] == record.text and "satisfaction" in scored
+
+
 def test_several_jobs_need_a_model_directory() -> None:
     from classifier.batch import scored_records
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -153,20 +154,22 @@ def test_no_network_is_used(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Capt
     assert code == 0, err
 
 
-def test_ctrl_c_leaves_no_output_and_no_traceback(tmp_path: Path) -> None:
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_leaves_no_output_and_no_traceback(tmp_path: Path, jobs: str) -> None:
     source = tmp_path / "many.txt"
     source.write_text("Objednávka přišla pozdě a nikdo se neozval.\n" * 400_000, encoding="utf-8")
     target = tmp_path / "out.jsonl"
     # the child starts with Ctrl-C at its default: a runner started in the background (`cmd &`) ignores
-    # SIGINT and its children would inherit that, so the signal below would never arrive
-    process = subprocess.Popen([sys.executable, "-m", "classifier", "classify", str(source), "-o", str(target)],
-                               stderr=subprocess.PIPE, text=True, cwd=ROOT,
+    # SIGINT and its children would inherit that, so the signal below would never arrive. In a session of
+    # its own, the signal goes to the whole command, workers included, as a terminal's Ctrl-C does.
+    process = subprocess.Popen([sys.executable, "-m", "classifier", "classify", str(source), "-o", str(target), "--jobs", jobs],
+                               stderr=subprocess.PIPE, text=True, cwd=ROOT, start_new_session=True,
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not any(p.name.startswith(".out.jsonl.") for p in tmp_path.iterdir()):
         time.sleep(0.05)
     time.sleep(0.5)
-    process.send_signal(signal.SIGINT)
+    os.killpg(process.pid, signal.SIGINT)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130
     assert "Traceback" not in err and "Interrupted; no output file was written." in err
