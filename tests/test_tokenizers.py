@@ -202,6 +202,17 @@ def test_each_piece_has_the_kind_the_scan_found_it_as(texts: list[str]) -> None:
             assert base._KINDS[base.PIECES.kinds[number]] == match.lastgroup, match.group()
 
 
+@settings(max_examples=400, deadline=None)
+@given(BATCH_TEXTS.map(" ".join) | st.text(max_size=60))
+def test_special_pieces_are_found_run_by_run_as_position_by_position(text: str) -> None:
+    """`SPECIAL_OR_RUN` skips runs of characters that start no special piece: it finds the same special
+    pieces, at the same places, as `SPECIALS` trying every position."""
+    prepared = base.prepare(text.replace(base.SEP, " "))
+    every_position = [(m.start(), m.end(), m.lastgroup) for m in base.SPECIALS.finditer(prepared)]
+    by_runs = [(m.start(), m.end(), m.lastgroup) for m in base.SPECIAL_OR_RUN.finditer(prepared) if m.lastgroup]
+    assert by_runs == every_position
+
+
 NUMBER_TEXT = st.lists(
     st.sampled_from(list("ab cz#+/-_.,()\n\t0123456789") + ["obj", "cz2024", "+420 ", "# ", "\u0663", "é", "x1", base.SEP]),
     max_size=30,

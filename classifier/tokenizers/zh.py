@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import CLAUSE_ENDS, SPECIALS, ScannedBatch, StreamTokenizer, ends_clause, special_token
+from .base import CLAUSE_ENDS, SPECIAL_OR_RUN, ScannedBatch, StreamTokenizer, ends_clause, special_token
 from .segment import dictionary_cut, segmenter
 from .stream import SEP, TOKENS, TokenStream, merge_clause_ids
 
@@ -95,11 +95,13 @@ class ChineseTokenizer(StreamTokenizer):
         """Append the tokens of one prepared, simplified text and the clause of each, its first clause
         numbered `clause`; returns the number of its last clause."""
         position = 0
-        for match in SPECIALS.finditer(prepared):
+        for match in SPECIAL_OR_RUN.finditer(prepared):
+            kind = match.lastgroup
+            if kind is None:
+                continue  # a run of text, or a character that starts no special piece
             start = match.start()
             if start > position:
                 clause = self._segment(prepared[position:start], tokens, clauses, clause)
-            kind = match.lastgroup or ""
             piece = match.group()
             special = special_token(kind, piece)
             if special is not None:
