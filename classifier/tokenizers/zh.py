@@ -119,27 +119,32 @@ class ChineseTokenizer(StreamTokenizer):
         returns the clause the next token belongs to."""
         if not chunk.strip():
             return clause
+        roles, append = _ROLES, tokens.append
         negator = ""
+        start = len(tokens)  # the tokens from here on are in `clause`
         for word in segmenter().lcut(chunk, HMM=True) if self.hmm else dictionary_cut()(chunk):
-            role = _ROLES.get(word)
+            role = roles.get(word)
             if role is None:
-                role = _ROLES[word] = _role(word)
+                role = roles[word] = _role(word)
             if role == _PLAIN:
-                tokens.append(f"{negator}_{word}" if negator else word)
-                clauses.append(clause)
-                negator = ""
+                if negator:
+                    append(f"{negator}_{word}")
+                    negator = ""
+                else:
+                    append(word)
             elif role == _NEGATOR:
                 if negator:
-                    tokens.append(negator)
-                    clauses.append(clause)
+                    append(negator)
                 negator = word
             elif role == _TURN:
-                tokens.append(word)
+                clauses.extend([clause] * (len(tokens) - start))
+                append(word)
                 clauses.append(-1)
+                start = len(tokens)
                 clause += 1
         if negator:
-            tokens.append(negator)
-            clauses.append(clause)
+            append(negator)
+        clauses.extend([clause] * (len(tokens) - start))
         return clause
 
     def __repr__(self) -> str:
