@@ -70,7 +70,12 @@ from the arrays and scored in place. Chinese is cut by rjieba, the Rust port of 
 default the raw baseline uses). What is left is spread thin: the piece scan, Chinese (conversion to
 simplified, special pieces, the cut), features and the clause pass, evidence words, and per-record Python
 (records, scores, reasons, JSON). The raw baseline is one regex or one jieba call per text and nothing else;
-two thirds of its speed leaves 1.5 × its time per text for everything, reading and writing included."""
+two thirds of its speed leaves 1.5 × its time per text for everything, reading and writing included.
+
+With `--jobs N` the process that reads and writes classifies too, beside N - 1 worker processes: a chunk goes
+to a worker while it has fewer than two waiting or running, otherwise it is done in place. Two processes
+still spend more CPU than one (the worker's start-up, the rows sent to it and its JSON lines sent back), and
+each runs somewhat slower while the other is busy."""
 
 
 def _listed(values: list[float]) -> str:

@@ -72,7 +72,7 @@ def _classify(args: argparse.Namespace) -> int:
     import scipy.sparse  # noqa: F401
     with open_output(args.output, args.inputs) as stream:
         writer = RecordWriter(stream, fmt, raw_csv=args.raw_csv)
-        as_json = fmt == "jsonl"  # lines made where the records are, in the workers with --jobs
+        as_json = fmt == "jsonl"  # lines made where the records are (in a worker with --jobs), written a chunk at once
         for chunk, results in scored_chunks(_read_inputs(args), args.model, args.lang, args.jobs, weights, as_json=as_json):
             if as_json:
                 writer.write_lines(results)
@@ -234,7 +234,8 @@ def _input_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--id-column", "--id-field", dest="id_column", help="column or field holding the record id")
     p.add_argument("--lang", choices=LANGUAGES, help="force the language instead of detecting it")
     p.add_argument("--model", help="model directory (default: the bundled model)")
-    p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--jobs", type=int, default=1,
+                   help="processes that classify: this one and N-1 workers (default 1; 2 on two cores)")
     p.add_argument("--encoding", help="input encoding (default: detected), e.g. cp1250, gb18030, big5")
     p.add_argument("--weights", help="TOML file of dimension weights for satisfaction and risk (see README)")
     p.add_argument("--no-header", action="store_true", help="CSV/XLSX without a header row (columns are 1, 2, ...)")
