@@ -15,9 +15,10 @@ import itertools
 import os
 import signal
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Future
+from concurrent.futures import BrokenExecutor, Future
 from typing import TYPE_CHECKING, Any
 
+from .errors import FeedbackError
 from .io import InputRecord
 from .labels import Lang
 from .output import json_bytes
@@ -164,6 +165,10 @@ def _shared_with_workers(
         while pending:
             chunk, results = _take(pending)
             yield chunk, _merged(chunk, results, weights, as_json)
+    except BrokenExecutor:  # found on submitting the next chunk: name the one the worker was given
+        executor.shutdown(wait=True, kill_workers=True)
+        failed = (chunk for chunk, result in pending if isinstance(result, Future) and result.done() and result.exception())
+        raise _worker_stopped(next(failed, None)) from None
     except BaseException:  # Ctrl-C, an input error, a reader that left: the workers' chunks are not wanted
         executor.shutdown(wait=True, kill_workers=True)
         raise
@@ -181,7 +186,18 @@ def _ready(result: Future[Any] | list[Any]) -> bool:
 
 def _take(pending: collections.deque[tuple[list[InputRecord], Future[Any] | list[Any]]]) -> tuple[list[InputRecord], list[Any]]:
     chunk, result = pending.popleft()
-    return chunk, result.result() if isinstance(result, Future) else result
+    if not isinstance(result, Future):
+        return chunk, result
+    try:
+        return chunk, result.result()
+    except BrokenExecutor:
+        raise _worker_stopped(chunk) from None
+
+
+def _worker_stopped(chunk: list[InputRecord] | None) -> FeedbackError:
+    where = f"{chunk[0].source}, from row {chunk[0].row}: " if chunk else ""
+    return FeedbackError(f"{where}a worker process stopped before it had classified its rows (out of memory, or "
+                         "killed); run again with fewer --jobs.")
 
 
 def _merged(chunk: list[InputRecord], results: list[Any], weights: Weights, as_json: bool) -> list[Any]:

@@ -93,3 +93,26 @@ def test_several_jobs_need_a_model_directory() -> None:
 
     with pytest.raises(ValueError, match="needs the model's directory"):
         next(scored_records([], model=load_model(), jobs=2))
+
+
+def test_a_worker_that_dies_gives_an_error_naming_its_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker killed mid-run (out of memory, say) ends the run with an error that names the rows it had,
+    not with the process pool's traceback."""
+    import os
+
+    from classifier import batch
+    from classifier.errors import FeedbackError
+    from classifier.io import read_records
+    from classifier.model import default_model_path
+
+    main, score = os.getpid(), batch._score_texts
+
+    def dies_in_a_worker(*args: object) -> object:  # a closure: the pool sends it to the worker by value
+        if os.getpid() != main:
+            os._exit(1)
+        return score(*args)
+
+    monkeypatch.setattr(batch, "_score_texts", dies_in_a_worker)
+    records = list(read_records(str(EXAMPLE_CSV)))
+    with pytest.raises(FeedbackError, match=r"feedback\.csv, from row \d+: a worker process stopped"):
+        list(batch.scored_records(records, model=str(default_model_path()), jobs=2, chunk_size=3))
