@@ -214,15 +214,17 @@ def test_special_pieces_are_found_run_by_run_as_position_by_position(text: str) 
 
 
 NUMBER_TEXT = st.lists(
-    st.sampled_from(list("ab cz#+/-_.,()\n\t0123456789") + ["obj", "cz2024", "+420 ", "# ", "\u0663", "é", "x1", base.SEP]),
+    st.sampled_from(list("ab cz#+/-_.,()\n\t0123456789") + ["obj", "cz2024", "+420 ", "# ", "\u0663", "é", "x1", base.SEP,
+                                                               " 7 ", "1234", "12345", ") ", "777 123 456", "12,5", "²"]),
     max_size=30,
 ).map("".join)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=1500, deadline=None)
 @given(NUMBER_TEXT | st.text(max_size=30))
 def test_numbers_are_masked_as_over_the_whole_text(text: str) -> None:
-    """Masking only the stretch around the digits gives what the number patterns give over the whole text."""
+    """Masking only the stretches around clusters of digits, and short numbers alone without the patterns,
+    gives what the number patterns give over the whole text."""
     assert base._mask_numbers(text) == base._NUMBER.sub(base._mask, text)
 
 
