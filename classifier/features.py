@@ -9,6 +9,7 @@ Two blocks, each L2-normalised on its own, so that the many character n-grams do
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -37,8 +38,8 @@ def char_features(tokens: Sequence[str]) -> list[str]:
             continue  # masks (_url_), emoji and punctuation are whole-word features already
         low, high = ZH_CHAR_RANGE if _HAN.match(token) else CHAR_RANGE
         framed = f" {token} "
-        for n in range(low, high + 1):
-            features.extend("c:" + framed[i : i + n] for i in range(len(framed) - n + 1))
+        size = len(framed)
+        features += ["c:" + framed[i : i + n] for n in range(low, high + 1) for i in range(size - n + 1)]
     return features
 
 
@@ -138,10 +139,13 @@ class Featurizer:
         strings = [TOKENS.strings[i] for i in new.tolist()]
         words, chars = self.words.vocabulary, self.chars.vocabulary
         self._unigram[new] = np.fromiter((words.get("w:" + t, -1) for t in strings), dtype=np.int64, count=len(strings))
-        rows = [np.array([chars[f] for f in char_features([t]) if f in chars], dtype=np.int64) for t in strings]
-        lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
+        grams = [char_features((t,)) for t in strings]
+        counts = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
+        found = np.fromiter(map(chars.get, itertools.chain.from_iterable(grams), itertools.repeat(-1)), dtype=np.int64, count=int(counts.sum()))
+        known = found >= 0  # each token's n-grams of the vocabulary, in order, repeats kept (they add up)
+        per_token = np.bincount(np.repeat(np.arange(len(grams)), counts)[known], minlength=len(grams))
         block = sparse.csr_matrix(
-            (np.ones(int(lengths.sum())), np.concatenate(rows), np.r_[0, np.cumsum(lengths)]),
+            (np.ones(int(known.sum())), found[known], np.r_[0, np.cumsum(per_token)]),
             shape=(len(new), len(self.chars.idf)),
         )
         self._row[new] = np.arange(self._char_matrix.shape[0], self._char_matrix.shape[0] + len(new))
