@@ -171,6 +171,8 @@ def _number_end(text: str, end: int) -> int:
 
 def fold(word: str) -> str:
     """Strip diacritics: "přišla" -> "prisla", "livrée" -> "livree"; text typed without them then matches."""
+    if word.isascii():
+        return word  # nothing to strip (half the words a run meets)
     decomposed = unicodedata.normalize("NFD", word)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
