@@ -143,10 +143,26 @@ def _mask_numbers(text: str) -> str:
             start, end, runs_in_cluster = run.start(), run.end(), 1
     parts, done = [], 0
     for begin, finish, plain in stretches:
-        parts += [text[done:begin], _PLACEHOLDER["m3"] if plain else _NUMBER.sub(_mask, text[begin:finish])]
+        parts += [text[done:begin], _PLACEHOLDER["m3"] if plain else _masked_stretch(text[begin:finish])]
         done = finish
     parts.append(text[done:])
     return "".join(parts)
+
+
+#: Short stretches masked so far in this process ("48h", "1 500", "29,99" come back again and again).
+_MASKED: dict[str, str] = {}
+_MASKED_MAX, _MASKED_LENGTH = 100_000, 40
+
+
+def _masked_stretch(stretch: str) -> str:
+    masked = _MASKED.get(stretch)
+    if masked is None:
+        masked = _NUMBER.sub(_mask, stretch)
+        if len(stretch) <= _MASKED_LENGTH:
+            if len(_MASKED) >= _MASKED_MAX:
+                _MASKED.clear()
+            _MASKED[stretch] = masked
+    return masked
 
 
 def _number_start(text: str, start: int) -> int:
