@@ -14,6 +14,7 @@ import gc
 import itertools
 import os
 import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import BrokenExecutor, Future
 from typing import TYPE_CHECKING, Any
@@ -150,12 +151,16 @@ def _shared_with_workers(
     from joblib.externals.loky import get_reusable_executor  # type: ignore[import-untyped]  # joblib.Parallel's pool
 
     executor = get_reusable_executor(max_workers=workers, initializer=_leave_interrupts_to_the_main_process)
+    started = False  # whether the first submit, which starts the workers, is done
     pending: collections.deque[tuple[list[InputRecord], Future[Any] | list[Any]]] = collections.deque()
     try:
         for chunk in chunks:
             busy = sum(1 for _, result in pending if isinstance(result, Future) and not result.done())
             if busy < 2 * workers:
-                pending.append((chunk, executor.submit(_score_texts, *task(chunk))))
+                arguments = task(chunk)
+                with _interrupts_ignored() if not started else contextlib.nullcontext():
+                    pending.append((chunk, executor.submit(_score_texts, *arguments)))
+                started = True
             else:
                 pending.append((chunk, _score_texts(*task(chunk))))
             # written as soon as they are next in order; held back at most 4 chunks a process
@@ -178,6 +183,23 @@ def _leave_interrupts_to_the_main_process() -> None:
     """Workers ignore Ctrl-C, which a terminal sends to every process of the command: the main process
     stops them, without a traceback from each."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextlib.contextmanager
+def _interrupts_ignored() -> Iterator[None]:
+    """Ctrl-C ignored while the pool starts its workers (its creation and first submit, some 10 ms): a
+    worker started now inherits that, and Python keeps a signal it starts with ignored, so a worker still
+    importing when Ctrl-C comes does not stop with a traceback (the initializer, which ignores it too, runs
+    only once it is up). A Ctrl-C within those milliseconds is lost; the next one works. Only the main thread
+    may change signal handlers; elsewhere nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, handler)
 
 
 def _ready(result: Future[Any] | list[Any]) -> bool:
