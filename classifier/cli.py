@@ -60,13 +60,14 @@ def _count_lines(inputs: Sequence[str]) -> int:
 
 
 def _classify(args: argparse.Namespace) -> int:
-    from .batch import MAX_CHARS, scored_chunks
+    from .batch import MAX_CHARS, scored_chunks, start_workers
     from .output import RecordWriter, open_output
 
     fmt = args.format or ("csv" if args.output and args.output.lower().endswith(".csv") else "jsonl")
 
     progress = _Progress(args.inputs)
     weights = _weights(args)
+    start_workers(args.model, args.jobs)  # with --jobs: they start up while this process does
     # Imported here, before the output file exists, not on the first chunk: a Ctrl-C in the middle of
     # scipy's import was seen to end the process by the signal (-2) instead of exiting 130.
     import scipy.sparse  # noqa: F401
