@@ -118,8 +118,11 @@ def _dimension_value(sentiment: str, overall: float) -> float:
 def satisfaction(record: Mapping[str, Any], weights: Weights = Weights()) -> tuple[float, dict[str, float]]:
     """(overall 0-100, per dimension 0-100) of one text: 50 + 50 x the importance- and confidence-weighted
     mean sentiment value of the dimensions it speaks of."""
-    per_dimension = {d: round(50 + 50 * v, 1) for d, v in _dimension_values(record).items()}
-    return overall_satisfaction(record, weights), per_dimension
+    return overall_satisfaction(record, weights), _per_dimension_satisfaction(record)
+
+
+def _per_dimension_satisfaction(record: Mapping[str, Any]) -> dict[str, float]:
+    return {d: round(50 + 50 * v, 1) for d, v in _dimension_values(record).items()}
 
 
 def overall_satisfaction(record: Mapping[str, Any], weights: Weights = Weights()) -> float:
@@ -164,7 +167,7 @@ def loyalty_risk(record: Mapping[str, Any], weights: Weights = Weights()) -> tup
 def score_text(record: Mapping[str, Any], weights: Weights = Weights()) -> TextScore:
     """Satisfaction, loyalty risk, its level and the reasons, for one prediction record."""
     scored = add_scores(record, weights)
-    _, per_dimension = satisfaction(record, weights)
+    per_dimension = _per_dimension_satisfaction(record)
     return TextScore(scored["satisfaction"], per_dimension, scored["loyalty_risk"], scored["risk_level"], tuple(scored["reasons"]))
 
 

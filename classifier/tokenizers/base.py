@@ -37,6 +37,8 @@ _NUMBER_PATTERNS = (
 _NUMBER = re.compile("|".join(f"(?P<m{i}>{pattern})" for i, (_, pattern) in enumerate(_NUMBER_PATTERNS)))
 _PLACEHOLDER = {f"m{i}": f" {placeholder} " for i, (placeholder, _) in enumerate(_NUMBER_PATTERNS)}
 _PLACEHOLDER.update(url=f" {URL} ", email=f" {EMAIL} ")
+#: What the NUM pattern (the last, "\d+(?:[.,]\d+)?") puts for a plain number.
+_NUM_PLACEHOLDER = _PLACEHOLDER[f"m{len(_NUMBER_PATTERNS) - 1}"]
 _DIGIT = re.compile(r"\d")
 _DIGITS = re.compile(r"\d+")
 #: What may lie between two digit runs of one number: a word's letters, "/" and "-" ("cz2024-0012345"), or
@@ -143,7 +145,7 @@ def _mask_numbers(text: str) -> str:
             start, end, runs_in_cluster = run.start(), run.end(), 1
     parts, done = [], 0
     for begin, finish, plain in stretches:
-        parts += [text[done:begin], _PLACEHOLDER["m3"] if plain else _masked_stretch(text[begin:finish])]
+        parts += [text[done:begin], _NUM_PLACEHOLDER if plain else _masked_stretch(text[begin:finish])]
         done = finish
     parts.append(text[done:])
     return "".join(parts)
@@ -326,9 +328,10 @@ def scan_batch(texts: Sequence[str]) -> ScannedBatch:
         _NEGATED.clear()
         _UNMARKED.clear()
         TOKENS.clear()
-    if SEP.join(texts).count(SEP) != len(texts) - 1:
-        texts = [t.replace(SEP, " ") for t in texts]
-    prepared = _prepare_normalized(SEP.join(map(_nfkc, texts)))
+    joined = SEP.join(map(_nfkc, texts))  # NFKC leaves SEP (private use) as it is, and makes none
+    if joined.count(SEP) != len(texts) - 1:
+        joined = SEP.join(_nfkc(t.replace(SEP, " ")) for t in texts)
+    prepared = _prepare_normalized(joined)
     numbers = PIECES.number_all(_PIECE.findall(prepared))
     is_sep = PIECES.kind_array()[numbers] == _SEP
     rows = np.cumsum(is_sep)
