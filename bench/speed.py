@@ -178,7 +178,7 @@ def stage_times(n: int = 20_000) -> dict[str, float]:
         batch = timed("prepare and scan the chunk", lambda: scan_batch(chunk))
         items = timed("language ID", lambda: model._identify(chunk, None, batch))
         stream = timed("tokenise (cs, sk, fr, zh)", lambda: tokenize_scanned(batch, [i.lang for i in items]))
-        words, chars = timed("TF-IDF features", lambda: model._featurizer().matrices(stream.ids, stream.row, len(chunk)))
+        words, chars = timed("TF-IDF features", lambda: model._featurizer().features(stream.ids, stream.row, len(chunk)))
         probs = timed("linear heads", lambda: model._probabilities(words, chars))
         timed("dimensions (with the clause pass)", lambda: model._dimensions(stream, probs))
         timed("evidence words", lambda: model._evidence(items, batch, words, probs))

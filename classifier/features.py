@@ -61,7 +61,7 @@ def tfidf(counts: Any, idf: np.ndarray) -> Any:
     """Turn a CSR matrix of counts into L2-normalised sublinear TF-IDF rows, in place; empty rows stay empty.
     `counts` has no duplicate entries (scipy sums them when it builds CSR from coordinates or a product);
     its columns need not be sorted. Row norms are summed segment by segment (`reduceat` over the rows that
-    have entries), in place where possible: the entries of a chunk number a few hundred thousand."""
+    have entries), in place where possible."""
     data = np.log(counts.data)
     data += 1.0
     data *= idf[counts.indices]
@@ -82,13 +82,19 @@ _PAIR = np.int64(1 << 31)
 class Featurizer:
     """The fitted word and character blocks applied to token streams with numpy and scipy.sparse.
 
-    What each token contributes (its unigram column, its character n-gram columns) is worked out once per
-    process per token and kept in arrays indexed by token id; a batch is then counted without a Python loop.
+    What each token contributes (its unigram column, its character n-grams, and what those add to the
+    scores of the linear heads) is worked out once per process per token and kept in arrays indexed by
+    token id; a batch is then counted without a Python loop.
     """
 
-    def __init__(self, words: TfidfTransform, chars: TfidfTransform) -> None:
+    def __init__(self, words: TfidfTransform, chars: TfidfTransform, char_weights: np.ndarray) -> None:
+        """`char_weights` (one row per character column) are the heads' weights of the character block:
+        that block is only ever used through them, so it is applied to them at once (`features`)."""
         self.words = words
         self.chars = chars
+        self.char_weights = char_weights
+        self._weighted = chars.idf[:, None] * char_weights  # an n-gram counted once: idf x weights
+        self._squared = chars.idf * chars.idf
         self._start()
 
     def _start(self) -> None:
@@ -98,17 +104,24 @@ class Featurizer:
         self._unigram = np.zeros(0, dtype=np.int64)  # token id -> word column, -1 if none
         self._row = np.zeros(0, dtype=np.int64)  # token id -> its row of _char_matrix, -1 if not worked out yet
         self._char_matrix = sparse.csr_matrix((0, len(self.chars.idf)))  # row -> the token's n-gram columns
+        # per row of _char_matrix, its n-grams each counted once: the sum of idf x weights, and of idf²
+        # (arrays with room to grow; the first _char_matrix.shape[0] rows are filled)
+        self._token_scores = np.zeros((1024, self.char_weights.shape[1]))
+        self._token_squares = np.zeros(1024)
         pairs = [(name[2:].split(" ", 1), column) for name, column in self.words.vocabulary.items() if name.startswith("b:")]
         keys = np.array([TOKENS.id(a) * _PAIR + TOKENS.id(b) for (a, b), _ in pairs], dtype=np.int64)
         order = np.argsort(keys)
         self._bigram_keys = keys[order]
         self._bigram_columns = np.array([column for _, column in pairs], dtype=np.int64)[order]
 
-    def matrices(self, ids: np.ndarray, rows: np.ndarray, n_rows: int) -> tuple[Any, Any]:
-        """(word block, character block) as CSR matrices for tokens `ids` where `rows` gives each token's
-        row; a row's tokens are contiguous and in order (bigrams join neighbours of the same row)."""
+    def features(self, ids: np.ndarray, rows: np.ndarray, n_rows: int) -> tuple[Any, np.ndarray]:
+        """(word block as TF-IDF rows in a CSR matrix, character block's TF-IDF rows times `char_weights`)
+        for tokens `ids` where `rows` gives each token's row; a row's tokens are contiguous and in order
+        (bigrams join neighbours of the same row)."""
         self._learn(ids)
-        sparse = _sparse()
+        return self._words(ids, rows, n_rows), self._char_scores(ids, rows, n_rows)
+
+    def _words(self, ids: np.ndarray, rows: np.ndarray, n_rows: int) -> Any:
         unigram = self._unigram[ids]
         known = unigram >= 0
         columns, owners = [unigram[known]], [rows[known]]
@@ -118,10 +131,38 @@ class Featurizer:
             columns.append(self._bigram_columns[found[hit]])
             owners.append(rows[:-1][same][hit])
         column, owner = np.concatenate(columns), np.concatenate(owners)
-        word_counts = sparse.csr_matrix((np.ones(len(column)), (owner, column)), shape=(n_rows, len(self.words.idf)))
-        occurrences = sparse.csr_matrix((np.ones(len(ids)), (rows, self._row[ids])), shape=(n_rows, self._char_matrix.shape[0]))
-        char_counts = (occurrences @ self._char_matrix).tocsr()
-        return tfidf(word_counts, self.words.idf), tfidf(char_counts, self.chars.idf)
+        counts = _sparse().csr_matrix((np.ones(len(column)), (owner, column)), shape=(n_rows, len(self.words.idf)))
+        return tfidf(counts, self.words.idf)
+
+    def _char_scores(self, ids: np.ndarray, rows: np.ndarray, n_rows: int) -> np.ndarray:
+        """`tfidf(n-gram counts) @ char_weights` without the TF-IDF matrix. Were every n-gram of a text
+        counted once, its row would be the sum of its tokens' rows of `_token_scores` (and its squared norm
+        that of `_token_squares`), divided by the norm. Only the n-grams a text has more than once (some 8 %
+        of them: repeated words, shared endings) are then put right, to the sublinear 1 + log(count)."""
+        sparse = _sparse()
+        # one entry per token, grouped by row (each language's tokens come apart: a stable sort of a few runs)
+        by_row = np.argsort(rows, kind="stable")
+        indptr = np.r_[0, np.cumsum(np.bincount(rows, minlength=n_rows))]
+        occurrences = sparse.csr_matrix((np.ones(len(ids)), self._row[ids[by_row]], indptr), shape=(n_rows, self._char_matrix.shape[0]))
+        filled = self._char_matrix.shape[0]
+        scores = occurrences @ self._token_scores[:filled]
+        squares = occurrences @ self._token_squares[:filled]
+        counts = occurrences @ self._char_matrix  # each text's n-gram counts, to find those above one
+        repeated = np.flatnonzero(counts.data > 1)
+        if len(repeated):
+            count, columns = counts.data[repeated], counts.indices[repeated]
+            tf, idf = np.log(count), self.chars.idf[columns]
+            tf += 1.0
+            starts = np.searchsorted(repeated, counts.indptr)
+            owner = np.repeat(np.arange(n_rows), np.diff(starts))
+            squares += np.bincount(owner, weights=(tf * tf - count) * (idf * idf), minlength=n_rows)
+            correction = sparse.csr_matrix(((tf - count) * idf, columns, starts), shape=counts.shape)
+            scores += correction @ self.char_weights
+        norms = np.sqrt(squares)
+        norms[norms == 0] = 1.0  # an empty row stays empty
+        scores /= norms[:, None]
+        result: np.ndarray = scores
+        return result
 
     def _learn(self, ids: np.ndarray) -> None:
         """Work out the columns of the tokens among `ids` not seen before (only those: the bigram keys put
@@ -148,5 +189,13 @@ class Featurizer:
             (np.ones(int(known.sum())), found[known], np.r_[0, np.cumsum(per_token)]),
             shape=(len(new), len(self.chars.idf)),
         )
-        self._row[new] = np.arange(self._char_matrix.shape[0], self._char_matrix.shape[0] + len(new))
+        first = self._char_matrix.shape[0]
+        end = first + len(new)
+        if end > len(self._token_squares):  # room doubled: appending stays linear over a run
+            size = max(end, 2 * len(self._token_squares))
+            self._token_scores = np.concatenate([self._token_scores[:first], np.zeros((size - first, self._token_scores.shape[1]))])
+            self._token_squares = np.concatenate([self._token_squares[:first], np.zeros(size - first)])
+        self._token_scores[first:end] = block @ self._weighted
+        self._token_squares[first:end] = block @ self._squared
+        self._row[new] = np.arange(first, end)
         self._char_matrix = sparse.vstack([self._char_matrix, block], format="csr")

@@ -167,7 +167,7 @@ class Model:
         batch = scan_batch(texts)
         items = self._identify(texts, langs, batch)
         stream = tokenize_scanned(batch, [item.lang for item in items])
-        words, chars = self._featurizer().matrices(stream.ids, stream.row, len(items))
+        words, chars = self._featurizer().features(stream.ids, stream.row, len(items))
         probabilities = self._probabilities(words, chars)
         uninformative = np.fromiter((_TWO_LETTERS.search(t) is None for t in texts), dtype=bool, count=len(texts))
         probabilities[uninformative] = UNINFORMATIVE
@@ -182,7 +182,7 @@ class Model:
 
     def _featurizer(self) -> Featurizer:
         if self._features is None:
-            self._features = Featurizer(self.words, self.chars)
+            self._features = Featurizer(self.words, self.chars, self.weights[len(self.words.idf) :])
         return self._features
 
     def _evidence(self, items: Sequence[_Text], batch: ScannedBatch, words: Any, probabilities: np.ndarray) -> list[tuple[str, ...]]:
@@ -210,11 +210,11 @@ class Model:
     def probabilities(self, items: Sequence[_Text]) -> np.ndarray:
         """Per text: 3 sentiment, 3 intent and 8 dimension probabilities, in the order of labels.py."""
         stream = tokenize_batch([i.text for i in items], [i.lang for i in items])
-        return self._probabilities(*self._featurizer().matrices(stream.ids, stream.row, len(items)))
+        return self._probabilities(*self._featurizer().features(stream.ids, stream.row, len(items)))
 
-    def _probabilities(self, words: Any, chars: Any) -> np.ndarray:
-        n_words = len(self.words.idf)
-        scores = words @ self.weights[:n_words] + chars @ self.weights[n_words:] + self.bias
+    def _probabilities(self, words: Any, char_scores: np.ndarray) -> np.ndarray:
+        """From the word block's TF-IDF rows and what the character block adds to the scores (`features`)."""
+        scores = words @ self.weights[: len(self.words.idf)] + char_scores + self.bias
         probs: np.ndarray = np.empty_like(scores)
         probs[:, _SENT] = _softmax(scores[:, _SENT])
         probs[:, _INTENT] = _softmax(scores[:, _INTENT])
@@ -255,7 +255,7 @@ class Model:
         keep = stream.clause >= 0
         keep[keep] = wanted[stream.clause[keep]]
         number = np.cumsum(wanted) - 1  # selected clauses renumbered 0..k-1, still contiguous per text
-        clause_probs = self._probabilities(*self._featurizer().matrices(stream.ids[keep], number[stream.clause[keep]], int(wanted.sum())))
+        clause_probs = self._probabilities(*self._featurizer().features(stream.ids[keep], number[stream.clause[keep]], int(wanted.sum())))
         owner = stream.clause_row[wanted]
         starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
         dims = clause_probs[:, _DIMS]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import pickle
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -12,9 +13,11 @@ import pytest
 
 from classifier.corpus import corpus_sha256, find_corpus_files
 from classifier.errors import ModelError
+from classifier.features import char_features
 from classifier.labels import DIMENSIONS, INTENTS, SENTIMENTS
 from classifier.model import Model, _Text, default_model_path, load_model, read_metadata
 from classifier.records import Example
+from classifier.tokenizers import tokenize_batch
 from classifier.training import fit, fit_estimators, to_model, tokenize_examples
 
 from .conftest import CORPORA, fresh_python
@@ -33,6 +36,28 @@ def test_numpy_path_gives_the_scores_of_scikit_learn(small_training_set: list[Ex
     np.testing.assert_allclose(ours[:, 0:3], sentiment, atol=1e-5)
     np.testing.assert_allclose(ours[:, 3:6], intent, atol=1e-5)
     np.testing.assert_allclose(ours[:, 6:], dims, atol=1e-5)
+
+
+def test_character_scores_are_the_tfidf_rows_times_the_weights() -> None:
+    """`Featurizer.features` never builds the character TF-IDF matrix; its scores equal that matrix (built
+    here text by text, as scikit-learn would) times the weights, repeated n-grams and empty texts included."""
+    model = load_model()
+    texts = ["Kurýr kurýr kurýr přišel pozdě, fakt pozdě!!", "livraison livrée par le livreur", "", "👍", "快递快递 很慢很慢",
+             "banana ananas", "ok", "Objednávka objednaná, objednal jsem"]
+    langs = ["cs", "fr", "cs", None, "zh", "fr", "sk", "cs"]
+    stream = tokenize_batch(texts, langs)
+    _, scores = model._featurizer().features(stream.ids, stream.row, len(texts))
+
+    vocabulary, idf = model.chars.vocabulary, model.chars.idf
+    char_weights = model.weights[len(model.words.idf) :]
+    for row, tokens in enumerate(stream.token_lists()):
+        counts = Counter(vocabulary[g] for g in char_features(tokens) if g in vocabulary)
+        columns = np.array(sorted(counts), dtype=np.int64)
+        values = np.array([(1 + np.log(counts[c])) * idf[c] for c in columns.tolist()])
+        if len(values):
+            values /= np.linalg.norm(values)
+        np.testing.assert_allclose(scores[row], values @ char_weights[columns], rtol=1e-12, atol=1e-12)
+    assert any(count > 1 for count in Counter(char_features(stream.token_lists()[0])).values())  # repeats were met
 
 
 def test_training_is_deterministic(small_training_set: list[Example], small_model: Model) -> None:
