@@ -113,6 +113,10 @@ class Featurizer:
         order = np.argsort(keys)
         self._bigram_keys = keys[order]
         self._bigram_columns = np.array([column for _, column in pairs], dtype=np.int64)[order]
+        # token id -> whether it begins, or ends, a known bigram (every such token is in the table by now)
+        self._begins = np.zeros(len(TOKENS), dtype=bool)
+        self._ends = np.zeros(len(TOKENS), dtype=bool)
+        self._begins[keys // _PAIR], self._ends[keys % _PAIR] = True, True
 
     def features(self, ids: np.ndarray, rows: np.ndarray, n_rows: int) -> tuple[Any, np.ndarray]:
         """(word block as TF-IDF rows in a CSR matrix, character block's TF-IDF rows times `char_weights`)
@@ -126,10 +130,13 @@ class Featurizer:
         known = unigram >= 0
         columns, owners = [unigram[known]], [rows[known]]
         if len(ids) > 1:
-            same = rows[1:] == rows[:-1]
-            found, hit = find_sorted(self._bigram_keys, ids[:-1][same] * _PAIR + ids[1:][same])
+            # neighbours in one text, of which the first begins a known bigram and the second ends one: half of
+            # the pairs, looked up in the sorted keys (a binary search each, the cost here)
+            first, second = ids[:-1], ids[1:]
+            pair = np.flatnonzero((rows[1:] == rows[:-1]) & self._begins[first] & self._ends[second])
+            found, hit = find_sorted(self._bigram_keys, first[pair] * _PAIR + second[pair])
             columns.append(self._bigram_columns[found[hit]])
-            owners.append(rows[:-1][same][hit])
+            owners.append(rows[pair[hit]])
         column, owner = np.concatenate(columns), np.concatenate(owners)
         counts = _sparse().csr_matrix((np.ones(len(column)), (owner, column)), shape=(n_rows, len(self.words.idf)))
         return tfidf(counts, self.words.idf)
@@ -173,6 +180,9 @@ class Featurizer:
         if len(self._row) < total:
             missing = np.full(total - len(self._row), -1, dtype=np.int64)
             self._row, self._unigram = np.concatenate([self._row, missing]), np.concatenate([self._unigram, missing])
+        if len(self._begins) < total:
+            none = np.zeros(total - len(self._begins), dtype=bool)  # tokens new since _start begin no bigram
+            self._begins, self._ends = np.concatenate([self._begins, none]), np.concatenate([self._ends, none])
         new = np.unique(ids[self._row[ids] < 0])
         if not len(new):
             return
