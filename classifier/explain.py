@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -12,33 +12,52 @@ from .tokenizers.base import NEG, PIECES
 from .tokenizers.stream import find_sorted
 
 
+class WordWeights:
+    """What explaining needs of a model, worked out once: the word block's feature names, which are single
+    words, the weights, and per feature the sums of its sentiment and of its intent weights."""
+
+    def __init__(self, vocabulary: Mapping[str, int], weights: np.ndarray) -> None:
+        self.names = sorted(vocabulary, key=vocabulary.__getitem__)
+        self.unigram = np.array([name.startswith("w:") for name in self.names], dtype=bool)
+        self.weights = weights[: len(self.names)]
+        self.sentiment_sums = self.weights[:, 0:3].sum(axis=1)
+        self.intent_sums = self.weights[:, 3:6].sum(axis=1)
+        self._tokens = np.zeros(0, dtype=np.int64)
+        self._generation = -1
+
+    def tokens(self) -> np.ndarray:
+        """Feature -> id of its word's token without the negation mark ("w:ne_doporuc" -> "doporuc"), -1 for
+        bigrams; the vocabulary's words join the token table, as its bigrams do for the features."""
+        if self._generation != TOKENS.generation:
+            self._tokens = np.array([TOKENS.id(name[2:].removeprefix(NEG)) if name.startswith("w:") else -1 for name in self.names],
+                                    dtype=np.int64)
+            self._generation = TOKENS.generation
+        return self._tokens
+
+
 def top_words(
     rows: Any,
     probabilities: np.ndarray,
-    weights: np.ndarray,
-    word_names: Sequence[str],
-    unigram: np.ndarray,
+    model: WordWeights,
     batch: ScannedBatch,
     texts: Sequence[str],
     langs: Sequence[str | None],
     top: int = 3,
 ) -> list[tuple[str, ...]]:
     """Per text (a row of `rows`, the word block as a scipy CSR matrix), up to `top` words whose features
-    most raised its predicted sentiment, intent (when not `none`) and main dimension against the alternatives. Only single-word features (`unigram`, a mask over
-    `word_names`) are shown; character n-grams and bigrams also count but mean little to a reader.
+    most raised its predicted sentiment, intent (when not `none`) and main dimension against the alternatives.
+    Only single-word features are shown; character n-grams and bigrams also count but mean little to a reader.
     Vectorised over the batch; `batch` is the texts as scanned, to find each word as written."""
     row_of = np.repeat(np.arange(rows.shape[0]), np.diff(rows.indptr))
-    keep = rows.indices < len(word_names)
-    keep[keep] = unigram[rows.indices[keep]]
+    keep = model.unigram[rows.indices]
     columns, values, owner = rows.indices[keep], rows.data[keep], row_of[keep]
-    w = weights[columns].astype(np.float64)
-    entry = np.arange(len(columns))
+    weights = model.weights
     sentiment = probabilities[:, 0:3].argmax(axis=1)[owner]
-    push = 1.5 * w[entry, sentiment] - 0.5 * w[:, 0:3].sum(axis=1)  # own column minus the mean of the others
+    push = 1.5 * weights[columns, sentiment] - 0.5 * model.sentiment_sums[columns]  # own column minus the mean of the others
     intent = probabilities[:, 3:6].argmax(axis=1)[owner]
     stated = intent != 2  # "none" explains nothing
-    push[stated] += 1.5 * w[entry[stated], 3 + intent[stated]] - 0.5 * w[stated, 3:6].sum(axis=1)
-    push += w[entry, 6 + probabilities[:, 6:].argmax(axis=1)[owner]]
+    push[stated] += 1.5 * weights[columns[stated], 3 + intent[stated]] - 0.5 * model.intent_sums[columns[stated]]
+    push += weights[columns, 6 + probabilities[:, 6:].argmax(axis=1)[owner]]
     contribution = values * push
     positive = contribution > 0
     columns, owner, contribution = columns[positive], owner[positive], contribution[positive]
@@ -46,13 +65,17 @@ def top_words(
     owner_sorted = owner[order]
     first = np.searchsorted(owner_sorted, owner_sorted)  # where each entry's text starts in the order
     best = order[np.arange(len(order)) - first < top]
-    names = [word_names[column][2:] for column in columns[best].tolist()]
-    return _as_written(owner[best], names, batch, texts, langs)
+    shown = columns[best]
+    names = [model.names[column][2:] for column in shown.tolist()]
+    return _as_written(owner[best], names, model.tokens()[shown], batch, texts, langs)
 
 
-def _as_written(owners: np.ndarray, names: list[str], batch: ScannedBatch, texts: Sequence[str], langs: Sequence[str | None]) -> list[tuple[str, ...]]:
-    """Per text, its evidence tokens (`names`, each of the text in `owners`) as the reader wrote them: the
-    first word of the text whose token it is (negated or not), in the text's own letter case."""
+def _as_written(
+    owners: np.ndarray, names: list[str], name_tokens: np.ndarray, batch: ScannedBatch, texts: Sequence[str], langs: Sequence[str | None],
+) -> list[tuple[str, ...]]:
+    """Per text, its evidence tokens (`names`, each of the text in `owners`, with the token ids of the names
+    unmarked) as the reader wrote them: the first word of the text whose token it is (negated or not), in the
+    text's own letter case."""
     positions, tokens = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
     for lang, wanted in by_language(langs):
         tokenizer = get_tokenizer(lang)
@@ -63,7 +86,7 @@ def _as_written(owners: np.ndarray, names: list[str], batch: ScannedBatch, texts
     at = np.concatenate(positions)
     size = len(TOKENS) + 1  # after the lookups, which may add tokens
     keys, first = np.unique(batch.row[at] * size + np.concatenate(tokens), return_index=True)
-    sought = owners * size + np.fromiter((TOKENS.ids.get(name.removeprefix(NEG), -1) for name in names), dtype=np.int64, count=len(names))
+    sought = owners * size + name_tokens
     where, found = find_sorted(keys, sought)
     pieces = iter(batch.piece[at[first[where[found]]]].tolist())  # the first piece of each token found
     results: list[list[str]] = [[] for _ in texts]

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .errors import ModelError
+from .explain import WordWeights, top_words
 from .features import Featurizer, TfidfTransform
 from .labels import DIMENSIONS, INTENTS, SENTIMENTS, Dimension, Lang, Sentiment
 from .langid import LanguageIdentifier
@@ -97,12 +98,12 @@ class Model:
         self.langid = langid
         self.metadata = dict(metadata)
         self._features: Featurizer | None = None
-        self._word_names: list[str] | None = None  # for evidence: feature names and which are single words
-        self._unigram = np.zeros(0, dtype=bool)
+        self._word_weights: WordWeights | None = None  # for evidence
 
     def __getstate__(self) -> dict[str, Any]:
-        # the featurizer's arrays are indexed by this process's token numbers: another process rebuilds them
-        return {**self.__dict__, "_features": None}
+        # the featurizer's and the evidence's arrays are indexed by this process's token numbers: another
+        # process rebuilds them
+        return {**self.__dict__, "_features": None, "_word_weights": None}
 
     # -- classifying -----------------------------------------------------------------------------------------
 
@@ -186,13 +187,10 @@ class Model:
         return self._features
 
     def _evidence(self, items: Sequence[_Text], batch: ScannedBatch, words: Any, probabilities: np.ndarray) -> list[tuple[str, ...]]:
-        from .explain import top_words
-
-        if self._word_names is None:
-            self._word_names = sorted(self.words.vocabulary, key=self.words.vocabulary.__getitem__)
-            self._unigram = np.array([name.startswith("w:") for name in self._word_names], dtype=bool)
+        if self._word_weights is None:
+            self._word_weights = WordWeights(self.words.vocabulary, self.weights)
         texts, langs = [i.text for i in items], [i.lang for i in items]
-        return top_words(words, probabilities, self.weights, self._word_names, self._unigram, batch, texts, langs)
+        return top_words(words, probabilities, self._word_weights, batch, texts, langs)
 
     def _identify(self, texts: Sequence[str], langs: Sequence[Lang | None] | None, batch: ScannedBatch | None = None) -> list[_Text]:
         """Each text with its language: as given, or detected (None where it is none of ours)."""
