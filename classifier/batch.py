@@ -13,11 +13,13 @@ import functools
 import gc
 import itertools
 import os
+import shutil
 import signal
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import BrokenExecutor, Future
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .errors import FeedbackError
 from .io import InputRecord
@@ -42,7 +44,7 @@ def _worker_model(path: str | None) -> Model:
 
 
 def _score_texts(
-    model: Model | str | None, lang: Lang | None, weights: Weights, items: list[tuple[str | None, str, dict[str, Any]]], as_json: bool
+    model: Model | str | None, lang: Lang | None, weights: Weights, items: list[tuple[str | None, str, dict[str, Any]]], as_json: bool,
 ) -> list[Any]:
     """Classify the texts of (id, text, fields) items and add their scores: the work of one chunk, in
     whichever process runs it. With `as_json`, each result is already its JSONL line (UTF-8 bytes),
@@ -53,6 +55,54 @@ def _score_texts(
         results: list[Any] = [json_bytes(result) for result in scored] if as_json else scored
         del scored  # with `as_json` the dicts are freed here, before the collector is back: it finds only bytes
     return results
+
+
+def _score_in_worker(spool: str | None, *arguments: Any) -> list[Any] | Spooled:
+    """`_score_texts` in a worker; with a `spool` directory (JSONL lines only), the lines are left in a file
+    there for the main process (`Spooled`)."""
+    results = _score_texts(*arguments)
+    return _spooled(results, spool) if spool is not None else results
+
+
+class Spooled(NamedTuple):
+    """A worker's JSONL lines for a chunk, left in a file of the spool directory for the main process.
+
+    Sent back through the pool's pipe (64 KB), 2,000 lines (some 2 MB) kept the worker waiting until the
+    main process, busy classifying, had read them all: some 25 ms a chunk, a tenth of the worker's time.
+    A file takes them at once."""
+
+    path: str
+    n_lines: int
+
+    def lines(self) -> list[bytes]:
+        """The lines, each with its newline (a JSON line holds no other: orjson and json escape CR and LF);
+        the file is removed."""
+        try:
+            with open(self.path, "rb") as handle:
+                data = handle.read()
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(self.path)
+        lines = data.splitlines(keepends=True)
+        if len(lines) != self.n_lines:
+            raise FeedbackError(f"{self.path}: {len(lines)} lines where a worker wrote {self.n_lines}; run again.")
+        return lines
+
+
+def _spooled(lines: list[bytes], spool: str) -> list[bytes] | Spooled:
+    """The lines in a new file of `spool`; the lines themselves when it cannot be written (disk full, say)."""
+    try:
+        handle, path = tempfile.mkstemp(dir=spool, suffix=".jsonl")
+    except OSError:
+        return lines
+    try:
+        with open(handle, "wb") as file:
+            file.write(b"".join(lines))
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        return lines
+    return Spooled(path, len(lines))
 
 
 def _scored(model: Model, lang: Lang | None, weights: Weights, items: list[tuple[str | None, str, dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -151,13 +201,14 @@ def _shared_with_workers(
     executor = _pool(workers)
     started = False  # whether the first submit, which starts the workers, is done
     pending: collections.deque[tuple[list[InputRecord], Future[Any] | list[Any]]] = collections.deque()
+    spool = _spool_directory() if as_json else None
     try:
         for chunk in chunks:
             busy = sum(1 for _, result in pending if isinstance(result, Future) and not result.done())
             if busy < 2 * workers:
                 arguments = task(chunk)
                 with _interrupts_ignored() if not started else contextlib.nullcontext():
-                    pending.append((chunk, executor.submit(_score_texts, *arguments)))
+                    pending.append((chunk, executor.submit(_score_in_worker, spool, *arguments)))
                 started = True
             else:
                 pending.append((chunk, _score_texts(*task(chunk))))
@@ -175,6 +226,18 @@ def _shared_with_workers(
     except BaseException:  # Ctrl-C, an input error, a reader that left: the workers' chunks are not wanted
         _stop(executor)
         raise
+    finally:
+        if spool is not None:
+            shutil.rmtree(spool, ignore_errors=True)
+
+
+def _spool_directory() -> str | None:
+    """A new directory for the workers' lines (`Spooled`) in the system's temporary directory (TMPDIR);
+    None when none can be made there, and then the lines come through the pool's pipe."""
+    try:
+        return tempfile.mkdtemp(prefix="feedback-spool-")
+    except OSError:
+        return None
 
 
 def _stop(executor: Any) -> None:
@@ -240,9 +303,10 @@ def _take(pending: collections.deque[tuple[list[InputRecord], Future[Any] | list
     if not isinstance(result, Future):
         return chunk, result
     try:
-        return chunk, result.result()
+        done = result.result()
     except BrokenExecutor:
         raise _worker_stopped(chunk) from None
+    return chunk, done.lines() if isinstance(done, Spooled) else done
 
 
 def _worker_stopped(chunk: list[InputRecord] | None) -> FeedbackError:

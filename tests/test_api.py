@@ -105,14 +105,41 @@ def test_a_worker_that_dies_gives_an_error_naming_its_rows(monkeypatch: pytest.M
     from classifier.io import read_records
     from classifier.model import default_model_path
 
-    main, score = os.getpid(), batch._score_texts
+    def dies(*args: object) -> object:  # a closure: the pool sends it to the worker by value
+        os._exit(1)
 
-    def dies_in_a_worker(*args: object) -> object:  # a closure: the pool sends it to the worker by value
-        if os.getpid() != main:
-            os._exit(1)
-        return score(*args)
-
-    monkeypatch.setattr(batch, "_score_texts", dies_in_a_worker)
+    monkeypatch.setattr(batch, "_score_in_worker", dies)
     records = list(read_records(str(EXAMPLE_CSV)))
     with pytest.raises(FeedbackError, match=r"feedback\.csv, from row \d+: a worker process stopped"):
         list(batch.scored_records(records, model=str(default_model_path()), jobs=2, chunk_size=3))
+
+
+@pytest.mark.parametrize("writable", [True, False])
+def test_worker_lines_come_back_whole_through_a_file_or_the_pipe(writable: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With --jobs, a worker leaves its JSONL lines in a file of a spool directory (in TMPDIR), which the run
+    removes; where no file can be written there, the lines come through the pool's pipe. Either way every
+    line is the one this process would have written, in its place."""
+    import tempfile
+
+    from classifier import batch
+    from classifier.io import read_records
+    from classifier.model import default_model_path
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    if not writable:
+        monkeypatch.setattr(batch, "_spool_directory", lambda: str(tmp_path / "gone"))
+    read_back = 0
+    lines = batch.Spooled.lines
+
+    def counted(self: batch.Spooled) -> list[bytes]:
+        nonlocal read_back
+        read_back += 1
+        return lines(self)
+
+    monkeypatch.setattr(batch.Spooled, "lines", counted)
+    records = list(read_records(str(EXAMPLE_CSV)))
+    alone = [line for _, line in batch.scored_records(records, chunk_size=3, as_json=True)]
+    shared = [line for _, line in batch.scored_records(records, model=str(default_model_path()), jobs=2, chunk_size=3, as_json=True)]
+    assert shared == alone
+    assert (read_back > 0) == writable
+    assert list(tmp_path.iterdir()) == []
