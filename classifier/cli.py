@@ -60,7 +60,7 @@ def _count_lines(inputs: Sequence[str]) -> int:
 
 
 def _classify(args: argparse.Namespace) -> int:
-    from .batch import MAX_CHARS, scored_chunks, start_workers
+    from .batch import MAX_CHARS, scored_chunks, start_workers, stop_workers
     from .output import RecordWriter, open_output
 
     fmt = args.format or ("csv" if args.output and args.output.lower().endswith(".csv") else "jsonl")
@@ -84,6 +84,7 @@ def _classify(args: argparse.Namespace) -> int:
             for record in [r for r in chunk if len(r.text) > MAX_CHARS]:
                 _warn(f"warning: {record.source}, row {record.row}: text of {len(record.text):,} characters; "
                       f"only the first {MAX_CHARS:,} were classified.")
+        stop_workers()
         writer.close()
     progress.done()
     return EXIT_OK
@@ -124,7 +125,7 @@ def _weights(args: argparse.Namespace) -> Any:
 
 def _scored_report(args: argparse.Namespace) -> tuple[Any, list[dict[str, Any]]]:
     from .aggregate import build_report
-    from .batch import scored_records
+    from .batch import scored_records, stop_workers
 
     weights = _weights(args)
     progress = _Progress(args.inputs)
@@ -132,6 +133,7 @@ def _scored_report(args: argparse.Namespace) -> tuple[Any, list[dict[str, Any]]]
     for _, scored in scored_records(_read_inputs(args), args.model, args.lang, args.jobs, weights):
         records.append(scored)
         progress.step()
+    stop_workers()
     progress.done()
     if not records:
         raise FeedbackError(f"no texts in {', '.join(args.inputs)}.")
