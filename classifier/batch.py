@@ -275,7 +275,7 @@ _executor: Any = None
 
 
 def _pool(workers: int) -> Any:
-    from joblib.externals.loky import get_reusable_executor  # type: ignore[import-untyped]  # joblib.Parallel's pool
+    from loky import get_reusable_executor  # joblib's pool, without joblib's import (pyproject.toml says why)
 
     global _executor
     _executor = get_reusable_executor(max_workers=workers, initializer=_leave_interrupts_to_the_main_process)
