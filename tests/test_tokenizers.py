@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import pickle
 import re
 
@@ -226,6 +227,31 @@ def test_numbers_are_masked_as_over_the_whole_text(text: str) -> None:
     """Masking only the stretches around clusters of digits, and short numbers alone without the patterns,
     gives what the number patterns give over the whole text."""
     assert base._mask_numbers(text) == base._NUMBER.sub(base._mask, text)
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(st.sampled_from(list("a1 9\n") + ["\u0663\u0664", "\u0967", "\U0001d7ce", "\U0001fbf1", "\ud800", "二", "½", "²",
+                                                 "é", "😀", base.SEP, "١٢"]), max_size=25).map("".join) | st.text(max_size=30))
+def test_digit_runs_are_those_the_regex_finds(text: str) -> None:
+    """`_digit_runs` (numpy over code points) finds the runs `\\d+` finds: Unicode digits, lone surrogates,
+    digit-like characters that are not decimal ("²", "½", "二") included."""
+    starts, ends = base._digit_runs(text)
+    assert list(zip(starts, ends)) == [m.span() for m in re.finditer(r"\d+", text)]
+
+
+def test_no_decimal_digit_where_digit_runs_does_not_look() -> None:
+    """The code points `_digit_runs` skips hold no decimal digit in this Python's Unicode tables."""
+    skipped = itertools.chain(range(0x80, base._NO_DIGITS_BELOW), range(base._NO_DIGITS_FROM, base._NO_DIGITS_TO))
+    assert not [hex(code) for code in skipped if chr(code).isdecimal()]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a@b.cz", "www.x.fr", "http://y.sk/z", "@", "mail", " ", "kurýr", ".", "ok@", "https:"]),
+                max_size=6).map("".join), st.integers(1, 4))
+def test_addresses_in_a_batch_are_masked_text_by_text(text: str, copies: int) -> None:
+    texts = [text, "bez adresy"] * copies
+    joined = base._mask_addresses(base.SEP.join(texts))
+    assert joined == base.SEP.join(base._ADDRESS.sub(base._mask, t) for t in texts)
 
 
 def test_an_emoticon_right_after_a_word_is_still_an_emoticon() -> None:
