@@ -61,13 +61,31 @@ def top_words(
     contribution = values * push
     positive = contribution > 0
     columns, owner, contribution = columns[positive], owner[positive], contribution[positive]
-    order = np.lexsort((-contribution, owner))
-    owner_sorted = owner[order]
-    first = np.searchsorted(owner_sorted, owner_sorted)  # where each entry's text starts in the order
-    best = order[np.arange(len(order)) - first < top]
+    best = _best_per_row(owner, contribution, top)
     shown = columns[best]
     names = [model.names[column][2:] for column in shown.tolist()]
     return _as_written(owner[best], names, model.tokens()[shown], batch, texts, langs)
+
+
+def _best_per_row(owner: np.ndarray, value: np.ndarray, top: int) -> np.ndarray:
+    """Indices of the up to `top` largest values of each row (`owner`, sorted), row by row and largest first,
+    the first one on a tie: `top` passes of a maximum per row (a lexsort of all entries cost four times more)."""
+    n = len(owner)
+    if not n:
+        return np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    sizes = np.diff(np.r_[starts, n])
+    remaining = value.astype(np.float64)  # a copy: the picked are struck out
+    index = np.arange(n)
+    picks = np.full((len(starts), top), -1, dtype=np.int64)
+    for rank in range(top):
+        largest = np.maximum.reduceat(remaining, starts)
+        first = np.minimum.reduceat(np.where(remaining == np.repeat(largest, sizes), index, n), starts)
+        left = largest > -np.inf
+        picks[left, rank] = first[left]
+        remaining[first[left]] = -np.inf
+    flat = picks.ravel()
+    return flat[flat >= 0]
 
 
 def _as_written(

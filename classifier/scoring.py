@@ -183,7 +183,7 @@ def scores_into(record: dict[str, Any], evidence: Sequence[str], weights: Weight
     """`add_scores` in place, the evidence words given apart: for records made to be written, not kept."""
     risk, reasons = loyalty_risk(record, weights)
     if evidence:
-        reasons.append("words: " + ", ".join(f"'{w}'" for w in evidence))
+        reasons.append("words: '" + "', '".join(evidence) + "'")  # 'a', 'b': one join, no f-string per word
     record["satisfaction"] = overall_satisfaction(record, weights)
     record["loyalty_risk"] = risk
     record["risk_level"] = risk_level(risk)

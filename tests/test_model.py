@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from classifier.corpus import corpus_sha256, find_corpus_files
 from classifier.errors import ModelError
@@ -225,3 +227,18 @@ def test_classify_records_are_the_predictions_as_records() -> None:
         records = model.classify_records(texts, langs)
         assert [record for record, _ in records] == [p.to_dict() for p in predictions]
         assert [evidence for _, evidence in records] == [p.evidence for p in predictions]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 6), st.sampled_from([0.5, 1.0, 1.5, 2.0, 3.25])), max_size=40), st.integers(1, 4))
+def test_evidence_takes_each_texts_largest_contributions_first_on_ties(entries: list[tuple[int, float]], top: int) -> None:
+    """`_best_per_row` picks what a lexsort by text, then contribution (largest first, stable) would."""
+    from classifier.explain import _best_per_row
+
+    entries.sort(key=lambda e: e[0])
+    owner = np.array([o for o, _ in entries], dtype=np.int64)
+    value = np.array([v for _, v in entries])
+    order = np.lexsort((-value, owner))
+    first = np.searchsorted(owner[order], owner[order])
+    expected = order[np.arange(len(order)) - first < top]
+    assert _best_per_row(owner, value, top).tolist() == expected.tolist()
