@@ -103,10 +103,10 @@ def _as_written(
             tokens.append(token[token >= 0])
     at = np.concatenate(positions)
     size = len(TOKENS) + 1  # after the lookups, which may add tokens
-    keys, first = np.unique(batch.row[at] * size + np.concatenate(tokens), return_index=True)
-    sought = owners * size + name_tokens
-    where, found = find_sorted(keys, sought)
-    pieces = iter(batch.piece[at[first[where[found]]]].tolist())  # the first piece of each token found
+    keys = batch.row[at] * size + np.concatenate(tokens)
+    order = np.argsort(keys, kind="stable")  # a text's pieces in order among equal keys: the first comes first
+    where, found = find_sorted(keys[order], owners * size + name_tokens)
+    pieces = iter(batch.piece[at[order[where[found]]]].tolist())  # the first piece of each token found
     results: list[list[str]] = [[] for _ in texts]
     lowered: dict[int, str] = {}  # each text lower-cased once, for its (up to three) words
     for row, name, is_there in zip(owners.tolist(), names, found.tolist()):
