@@ -135,9 +135,9 @@ def render(s: dict[str, Any], b: dict[str, Any], args: argparse.Namespace, elaps
     return f"""# Benchmarks
 
 Produced by `python -m bench --rows {n} --big {big} --repeats {args.repeats}` on {datetime.date.today().isoformat()}
-(the per-step breakdown or the accuracy comparison alone can be refreshed with `python -m bench --only stages`
-or `--only baselines`)
 ({elapsed / 60:.0f} minutes), from a clean checkout with the bench extra installed (`pip install -e '.[bench]'`).
+The per-step breakdown or the accuracy comparison alone can be refreshed with `python -m bench --only stages`
+or `--only baselines`.
 Machine: {machine()}. Times are medians of {args.repeats} runs unless one run is stated; these machines are
 noisy, so compare ratios measured in the same run rather than absolute figures across runs. Each ratio
 against a target is taken within a round: the raw tokeniser, `classify` and `classify --jobs 2` one after the
@@ -177,7 +177,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--rows", type=int, default=100_000, help="rows for throughput (default 100,000)")
     parser.add_argument("--big", type=int, default=1_000_000, help="rows for the streaming-memory check (0: skip)")
-    parser.add_argument("--repeats", type=int, default=3, help="runs per timing (median)")
+    # five: a round of the throughput ratios takes some 25 s, over which these machines' speed drifts by up to
+    # a tenth; the median of five rounds is steadier than of three
+    parser.add_argument("--repeats", type=int, default=5, help="runs per timing, rounds per ratio (median; default 5)")
     parser.add_argument("--train-rows", type=int, default=100_000, help="texts for the training-time check (0: skip)")
     parser.add_argument("--only", choices=("stages", "baselines"),
                         help="measure only the per-step breakdown or the accuracy comparison, update "
