@@ -62,20 +62,27 @@ def training_100k_seconds(n: int) -> float:
 
 
 WHY = """The pipeline works on a whole chunk (2,000 rows) at once: the texts are normalised one by one, then
-prepared and scanned as one string (one regular-expression pass that gives each piece as a string), each
-distinct piece is looked up once per process, negation scope and clause cuts are numpy over the chunk,
-features are counted with scipy.sparse and the heads are one sparse product; records are built straight
-from the arrays and scored in place. Chinese is cut by rjieba, the Rust port of jieba's dictionary mode
-(the same words as jieba; six times faster than jieba's dictionary mode, itself 2.2 × faster than the
-default the raw baseline uses). What is left is spread thin: the piece scan, Chinese (conversion to
-simplified, special pieces, the cut), features and the clause pass, evidence words, and per-record Python
-(records, scores, reasons, JSON). The raw baseline is one regex or one jieba call per text and nothing else;
-two thirds of its speed leaves 1.5 × its time per text for everything, reading and writing included.
+prepared as one string (digits found with numpy over its code points, addresses looked for only in the texts
+that may hold one) and scanned in one regular-expression pass that gives each piece as a string; each
+distinct piece is looked up once per process, negation scope and clause cuts are numpy over the chunk. The
+word features are counted with scipy.sparse. The character n-grams, nine entries in ten, never become a
+TF-IDF matrix: what a token's n-grams add to the heads' scores is worked out the first time it is met, a
+text adds up its tokens' shares, and only the n-grams it has more than once are put right to the sublinear
+count. Records are built straight from the arrays and scored in place. Chinese is cut by rjieba, the Rust
+port of jieba's dictionary mode (the same words as jieba; six times faster than jieba's dictionary mode,
+itself 2.2 × faster than the default the raw baseline uses). What is left is spread thin: the piece scan,
+Chinese (conversion to simplified, special pieces, the cut), features and the clause pass, evidence words,
+and per-record Python (records, scores, reasons, JSON). The raw baseline is one regex or one jieba call per
+text and nothing else; two thirds of its speed leaves 1.5 × its time per text for everything, reading and
+writing included.
 
-With `--jobs N` the process that reads and writes classifies too, beside N - 1 worker processes: a chunk goes
-to a worker while it has fewer than two waiting or running, otherwise it is done in place. Two processes
-still spend more CPU than one (the worker's start-up, the rows sent to it and its JSON lines sent back), and
-each runs somewhat slower while the other is busy."""
+With `--jobs N` the process that reads and writes classifies too, beside N - 1 worker processes (loky's
+pool, started before this process imports scipy): a chunk goes to a worker while it has fewer than two
+waiting or running, otherwise it is done in place, and a worker leaves its JSON lines in a file instead of
+the pool's pipe, so that it never waits for the busy main process to read them. Two processes still spend
+more CPU than one: the worker starts its own Python, imports numpy and scipy, builds its jieba dictionary
+and learns its own caches of pieces and tokens (together about 0.9 s of CPU), and each process runs some
+5 % slower while the other is busy."""
 
 
 def _listed(values: list[float]) -> str:
