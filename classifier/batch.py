@@ -44,7 +44,7 @@ def _worker_model(path: str | None) -> Model:
 
 
 def _score_texts(
-    model: Model | str | None, lang: Lang | None, weights: Weights, items: list[tuple[str | None, str, dict[str, Any]]], as_json: bool,
+    model: Model | str | None, lang: Lang | None, weights: Weights, items: list[tuple[str | None, str, dict[str, Any]]], as_json: bool
 ) -> list[Any]:
     """Classify the texts of (id, text, fields) items and add their scores: the work of one chunk, in
     whichever process runs it. With `as_json`, each result is already its JSONL line (UTF-8 bytes),
@@ -57,14 +57,14 @@ def _score_texts(
     return results
 
 
-def _score_in_worker(spool: str | None, *arguments: Any) -> list[Any] | Spooled:
+def _score_in_worker(spool: str | None, *arguments: Any) -> list[Any] | _Spooled:
     """`_score_texts` in a worker; with a `spool` directory (JSONL lines only), the lines are left in a file
-    there for the main process (`Spooled`)."""
+    there for the main process (`_Spooled`)."""
     results = _score_texts(*arguments)
     return _spooled(results, spool) if spool is not None else results
 
 
-class Spooled(NamedTuple):
+class _Spooled(NamedTuple):
     """A worker's JSONL lines for a chunk, left in a file of the spool directory for the main process.
 
     Sent back through the pool's pipe (64 KB), 2,000 lines (some 2 MB) kept the worker waiting until the
@@ -80,16 +80,20 @@ class Spooled(NamedTuple):
         try:
             with open(self.path, "rb") as handle:
                 data = handle.read()
+        except OSError as exc:
+            raise FeedbackError(f"{self.path}: a worker's lines could not be read back ({exc.strerror}); "
+                                "run again, or with --jobs 1.") from None
         finally:
             with contextlib.suppress(OSError):
                 os.unlink(self.path)
         lines = data.splitlines(keepends=True)
         if len(lines) != self.n_lines:
-            raise FeedbackError(f"{self.path}: {len(lines)} lines where a worker wrote {self.n_lines}; run again.")
+            raise FeedbackError(f"{self.path}: {len(lines)} lines where a worker wrote {self.n_lines}; "
+                                "run again, or with --jobs 1.")
         return lines
 
 
-def _spooled(lines: list[bytes], spool: str) -> list[bytes] | Spooled:
+def _spooled(lines: list[bytes], spool: str) -> list[bytes] | _Spooled:
     """The lines in a new file of `spool`; the lines themselves when it cannot be written (disk full, say)."""
     try:
         handle, path = tempfile.mkstemp(dir=spool, suffix=".jsonl")
@@ -102,7 +106,7 @@ def _spooled(lines: list[bytes], spool: str) -> list[bytes] | Spooled:
         with contextlib.suppress(OSError):
             os.unlink(path)
         return lines
-    return Spooled(path, len(lines))
+    return _Spooled(path, len(lines))
 
 
 def _scored(model: Model, lang: Lang | None, weights: Weights, items: list[tuple[str | None, str, dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -232,7 +236,7 @@ def _shared_with_workers(
 
 
 def _spool_directory() -> str | None:
-    """A new directory for the workers' lines (`Spooled`) in the system's temporary directory (TMPDIR);
+    """A new directory for the workers' lines (`_Spooled`) in the system's temporary directory (TMPDIR);
     None when none can be made there, and then the lines come through the pool's pipe."""
     try:
         return tempfile.mkdtemp(prefix="feedback-spool-")
@@ -321,7 +325,7 @@ def _take(pending: collections.deque[tuple[list[InputRecord], Future[Any] | list
         done = result.result()
     except BrokenExecutor:
         raise _worker_stopped(chunk) from None
-    return chunk, done.lines() if isinstance(done, Spooled) else done
+    return chunk, done.lines() if isinstance(done, _Spooled) else done
 
 
 def _worker_stopped(chunk: list[InputRecord] | None) -> FeedbackError:

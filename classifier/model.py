@@ -168,8 +168,8 @@ class Model:
         batch = scan_batch(texts)
         items = self._identify(texts, langs, batch)
         stream = tokenize_scanned(batch, [item.lang for item in items])
-        words, chars = self._featurizer().features(stream.ids, stream.row, len(items))
-        probabilities = self._probabilities(words, chars)
+        words, char_scores = self._featurizer().features(stream.ids, stream.row, len(items))
+        probabilities = self._probabilities(words, char_scores)
         uninformative = np.fromiter((_TWO_LETTERS.search(t) is None for t in texts), dtype=bool, count=len(texts))
         probabilities[uninformative] = UNINFORMATIVE
         return _Labels(

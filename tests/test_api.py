@@ -129,14 +129,14 @@ def test_worker_lines_come_back_whole_through_a_file_or_the_pipe(writable: bool,
     if not writable:
         monkeypatch.setattr(batch, "_spool_directory", lambda: str(tmp_path / "gone"))
     read_back = 0
-    lines = batch.Spooled.lines
+    lines = batch._Spooled.lines
 
-    def counted(self: batch.Spooled) -> list[bytes]:
+    def counted(self: batch._Spooled) -> list[bytes]:
         nonlocal read_back
         read_back += 1
         return lines(self)
 
-    monkeypatch.setattr(batch.Spooled, "lines", counted)
+    monkeypatch.setattr(batch._Spooled, "lines", counted)
     records = list(read_records(str(EXAMPLE_CSV)))
     alone = [line for _, line in batch.scored_records(records, chunk_size=3, as_json=True)]
     shared = [line for _, line in batch.scored_records(records, model=str(default_model_path()), jobs=2, chunk_size=3, as_json=True)]

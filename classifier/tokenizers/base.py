@@ -116,7 +116,7 @@ def _mask_addresses(text: str) -> str:
     if found is None:
         return text
     texts, row, at = text.split(SEP), 0, 0
-    wanted = set()
+    wanted: set[int] = set()
     for match in itertools.chain([found], _MAY_ADDRESS.finditer(text, found.end())):
         row += text.count(SEP, at, match.start())
         at = match.start()
