@@ -119,32 +119,27 @@ class ChineseTokenizer(StreamTokenizer):
         returns the clause the next token belongs to."""
         if not chunk.strip():
             return clause
-        roles, append = _ROLES, tokens.append
         negator = ""
-        start = len(tokens)  # the tokens from here on are in `clause`
         for word in segmenter().lcut(chunk, HMM=True) if self.hmm else dictionary_cut()(chunk):
-            role = roles.get(word)
+            role = _ROLES.get(word)
             if role is None:
-                role = roles[word] = _role(word)
+                role = _ROLES[word] = _role(word)
             if role == _PLAIN:
-                if negator:
-                    append(f"{negator}_{word}")
-                    negator = ""
-                else:
-                    append(word)
+                tokens.append(f"{negator}_{word}" if negator else word)
+                clauses.append(clause)
+                negator = ""
             elif role == _NEGATOR:
                 if negator:
-                    append(negator)
+                    tokens.append(negator)
+                    clauses.append(clause)
                 negator = word
             elif role == _TURN:
-                clauses.extend([clause] * (len(tokens) - start))
-                append(word)
+                tokens.append(word)
                 clauses.append(-1)
-                start = len(tokens)
                 clause += 1
         if negator:
-            append(negator)
-        clauses.extend([clause] * (len(tokens) - start))
+            tokens.append(negator)
+            clauses.append(clause)
         return clause
 
     def __repr__(self) -> str:
