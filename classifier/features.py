@@ -93,8 +93,8 @@ class Featurizer:
         self.words = words
         self.chars = chars
         self.char_weights = char_weights
-        self._weighted = chars.idf[:, None] * char_weights  # an n-gram counted once: idf x weights
-        self._squared = chars.idf * chars.idf
+        # what an n-gram counted once adds: idf x weights to the scores, and idf² (last column) to the norm²
+        self._share = np.column_stack([chars.idf[:, None] * char_weights, chars.idf * chars.idf])
         self._start()
 
     def _start(self) -> None:
@@ -104,10 +104,9 @@ class Featurizer:
         self._unigram = np.zeros(0, dtype=np.int64)  # token id -> word column, -1 if none
         self._row = np.zeros(0, dtype=np.int64)  # token id -> its row of _char_matrix, -1 if not worked out yet
         self._char_matrix = sparse.csr_matrix((0, len(self.chars.idf)))  # row -> the token's n-gram columns
-        # per row of _char_matrix, its n-grams each counted once: the sum of idf x weights, and of idf²
-        # (arrays with room to grow; the first _char_matrix.shape[0] rows are filled)
-        self._token_scores = np.zeros((1024, self.char_weights.shape[1]))
-        self._token_squares = np.zeros(1024)
+        # per row of _char_matrix, the `_share` of its n-grams each counted once (room to grow: the first
+        # _char_matrix.shape[0] rows are filled)
+        self._token_shares = np.zeros((1024, self._share.shape[1]))
         pairs = [(name[2:].split(" ", 1), column) for name, column in self.words.vocabulary.items() if name.startswith("b:")]
         keys = np.array([TOKENS.id(a) * _PAIR + TOKENS.id(b) for (a, b), _ in pairs], dtype=np.int64)
         order = np.argsort(keys)
@@ -143,17 +142,16 @@ class Featurizer:
 
     def _char_scores(self, ids: np.ndarray, rows: np.ndarray, n_rows: int) -> np.ndarray:
         """`tfidf(n-gram counts) @ char_weights` without the TF-IDF matrix. Were every n-gram of a text
-        counted once, its row would be the sum of its tokens' rows of `_token_scores` (and its squared norm
-        that of `_token_squares`), divided by the norm. Only the n-grams a text has more than once (some 8 %
+        counted once, its row would be the sum of its tokens' rows of `_token_shares` (the last column its
+        squared norm), divided by the norm. Only the n-grams a text has more than once (some 8 %
         of them: repeated words, shared endings) are then put right, to the sublinear 1 + log(count)."""
         sparse = _sparse()
         # one entry per token, grouped by row (each language's tokens come apart: a stable sort of a few runs)
         by_row = np.argsort(rows, kind="stable")
         indptr = np.r_[0, np.cumsum(np.bincount(rows, minlength=n_rows))]
         occurrences = sparse.csr_matrix((np.ones(len(ids)), self._row[ids[by_row]], indptr), shape=(n_rows, self._char_matrix.shape[0]))
-        filled = self._char_matrix.shape[0]
-        scores = occurrences @ self._token_scores[:filled]
-        squares = occurrences @ self._token_squares[:filled]
+        shares = occurrences @ self._token_shares[: self._char_matrix.shape[0]]
+        scores, squares = shares[:, :-1], shares[:, -1]
         counts = occurrences @ self._char_matrix  # each text's n-gram counts, to find those above one
         repeated = np.flatnonzero(counts.data > 1)
         if len(repeated):
@@ -201,11 +199,10 @@ class Featurizer:
         )
         first = self._char_matrix.shape[0]
         end = first + len(new)
-        if end > len(self._token_squares):  # room doubled: appending stays linear over a run
-            size = max(end, 2 * len(self._token_squares))
-            self._token_scores = np.concatenate([self._token_scores[:first], np.zeros((size - first, self._token_scores.shape[1]))])
-            self._token_squares = np.concatenate([self._token_squares[:first], np.zeros(size - first)])
-        self._token_scores[first:end] = block @ self._weighted
-        self._token_squares[first:end] = block @ self._squared
+        if end > len(self._token_shares):  # room doubled: appending stays linear over a run
+            grown = np.zeros((max(end, 2 * len(self._token_shares)), self._share.shape[1]))
+            grown[:first] = self._token_shares[:first]
+            self._token_shares = grown
+        self._token_shares[first:end] = block @ self._share
         self._row[new] = np.arange(first, end)
         self._char_matrix = sparse.vstack([self._char_matrix, block], format="csr")
