@@ -107,12 +107,17 @@ def detect_format(name: str, head: str) -> str:
         return {".ndjson": "jsonl"}.get(suffix, suffix[1:])
     if suffix == ".txt":
         return "text"
-    first = head.lstrip("\ufeff").lstrip().split("\n", 1)[0]
+    first = _first_line(head.lstrip("\ufeff").lstrip())
     if first.startswith("{"):
         return "jsonl"
     if any(d in first for d in DELIMITERS) and any(_fold(c) in TEXT_COLUMNS for c in _split_header(first)):
         return "csv"
     return "text"
+
+
+def _first_line(text: str) -> str:
+    """Up to the first line break: LF, CRLF or a lone CR (Excel for Mac's "CSV (Macintosh)")."""
+    return text.split("\n", 1)[0].split("\r", 1)[0]
 
 
 def _split_header(line: str) -> list[str]:
@@ -219,9 +224,10 @@ def _csv_records(
     if not sample.endswith("\n"):
         sample += stream.readline()  # the sample ends with a whole line: the reader is then fed lines in C
     delimiter = "\t" if source.format == "tsv" else _sniff_delimiter(sample)
-    reader = csv.reader(itertools.chain(io.StringIO(sample), stream), delimiter=delimiter)
+    # newline="": the sample's lines end where the stream's do, at a lone CR too
+    reader = csv.reader(itertools.chain(io.StringIO(sample, newline=""), stream), delimiter=delimiter)
     if no_header:
-        first_rows = list(itertools.islice(csv.reader(io.StringIO(sample), delimiter=delimiter), 50))
+        first_rows = list(itertools.islice(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter), 50))
         width = max((len(r) for r in first_rows), default=1)
         header = [str(i + 1) for i in range(width)]
         if text_column is None:  # the column with the longest texts
@@ -236,39 +242,44 @@ def _csv_records(
     text_at = find_column(source.name, header, text_column, TEXT_COLUMNS, "--text-column")
     id_at = find_column(source.name, header, id_column, ID_COLUMNS, "--id-column", required=id_column is not None)
     assert text_at is not None
+    name, previous = source.name, reader.line_num
     while True:
         try:
-            values = next(reader)
-        except StopIteration:
+            # One row a line is the common case: its line is the reader's count, with no need to count the
+            # line breaks of quoted fields; a loop rather than next() and try per row (half of the reading time).
+            for values in reader:
+                line = reader.line_num
+                if len(values) > text_at:
+                    start = line if line - previous == 1 else _start_line(line, values)
+                    previous = line
+                    record_id = values[id_at] if id_at is not None and id_at < len(values) else None
+                    yield InputRecord(name, start, values[text_at], record_id, dict(zip(header, values)))
+                    continue
+                previous = line
+                if values:  # a blank line is no row
+                    problem(
+                        f"{name}, row {line}: {len(values)} field(s) but the text is column {text_at + 1} "
+                        f"('{header[text_at]}'); check the delimiter or quoting of that row."
+                    )
             return
         except csv.Error as exc:
-            problem(f"{source.name}, row {reader.line_num}: unreadable CSV ({exc}); check the quoting of that row.")
-            continue
-        if not values:
-            continue
-        if len(values) <= text_at:
-            problem(
-                f"{source.name}, row {reader.line_num}: {len(values)} field(s) but the text is column {text_at + 1} "
-                f"('{header[text_at]}'); check the delimiter or quoting of that row."
-            )
-            continue
-        fields = dict(zip(header, values))
-        record_id = values[id_at] if id_at is not None and id_at < len(values) else None
-        yield InputRecord(source.name, _start_line(reader, values), values[text_at], record_id, fields)
+            previous = reader.line_num
+            problem(f"{name}, row {previous}: unreadable CSV ({exc}); check the quoting of that row.")
 
 
-def _start_line(reader: Any, values: list[str]) -> int:
-    """The file line on which a CSV record starts (a quoted field may span several lines)."""
-    return int(reader.line_num) - sum(map(str.count, values, itertools.repeat("\n")))
+def _start_line(line_num: int, values: list[str]) -> int:
+    """The file line on which a CSV record that ends on line `line_num` starts: a quoted field may hold line
+    breaks, each a line for the reader (LF, CRLF or a lone CR)."""
+    return line_num - sum(v.count("\n") + v.count("\r") - v.count("\r\n") for v in values if "\n" in v or "\r" in v)
 
 
 def _sniff_delimiter(sample: str) -> str:
     """The delimiter of a CSV sample among , ; tab and |; failing the sniffer, the commonest in the header."""
-    lines = "\n".join(sample.split("\n")[:20])
+    lines = "\n".join(io.StringIO(sample, newline="").readlines()[:20])
     try:
         return csv.Sniffer().sniff(lines, DELIMITERS).delimiter
     except csv.Error:
-        header = sample.split("\n", 1)[0]
+        header = _first_line(sample)
         return max(DELIMITERS, key=header.count)
 
 

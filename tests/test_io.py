@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
+import re
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from classifier.errors import InputError
 from classifier.io import read_records
@@ -36,6 +41,35 @@ def test_csv_delimiters_are_sniffed(tmp_path: Path, delimiter: str) -> None:
     assert [r.row for r in records] == [2, 3, 5]  # row numbers of the file, a quoted newline included
 
 
+_CELL = st.text(alphabet=st.sampled_from("ab ;\"\n\r"), max_size=6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.one_of(st.just([]), st.lists(_CELL, min_size=1, max_size=4)), max_size=12),
+    st.sampled_from(["\n", "\r\n", "\r"]),
+)
+def test_csv_rows_and_their_lines_match_a_row_by_row_reading(rows: list[list[str]], terminator: str) -> None:
+    """Rows come out as csv.reader reads them one by one, each with the line it starts on (the reader's line
+    count at its end less the line breaks in its fields), with blank lines, short rows, cells over several
+    lines, and LF, CRLF or lone CR (Excel for Mac) line ends."""
+    out = io.StringIO()
+    csv.writer(out, delimiter=";", lineterminator=terminator).writerows([["id", "komentar"], *rows])
+    data = out.getvalue()
+    reader = csv.reader(io.StringIO(data, newline=""), delimiter=";")
+    next(reader)
+    expected = []
+    for values in reader:
+        if len(values) > 1:
+            start = reader.line_num - sum(len(re.findall("\r\n|\r|\n", value)) for value in values)
+            expected.append((start, values[0], values[1]))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "in.csv"
+        path.write_text(data, encoding="utf-8", newline="")
+        got = [(r.row, r.id, r.text) for r in read_records(str(path), on_error="skip")]
+    assert got == expected
+
+
 def test_rows_across_the_end_of_the_sniffed_sample_are_read_whole(tmp_path: Path) -> None:
     """The delimiter is sniffed from the first 64 K characters; the row the sample cuts (in a quoted
     newline, between CR and LF, in a word) is still read whole, whichever character the cut falls on."""
@@ -49,6 +83,16 @@ def test_rows_across_the_end_of_the_sniffed_sample_are_read_whole(tmp_path: Path
         records = list(read_records(str(path)))
         assert [(r.id, r.text) for r in records] == rows
         assert records[-1].row == 2 * len(rows) - 1  # the header, a one-line row, then two lines a row
+
+
+def test_csv_from_excel_for_mac_with_lone_cr_line_ends(tmp_path: Path) -> None:
+    """"CSV (Macintosh)" ends lines with a lone CR; rows past the sniffed sample are read as those in it."""
+    path = tmp_path / "mac.csv"
+    rows = [(str(i), f"Objednávka {i} přišla pozdě, kurýr byl ale milý") for i in range(1, 3000)]
+    path.write_bytes(("id;komentar\r" + "".join(f"{i};{t}\r" for i, t in rows)).encode("cp1250"))
+    records = list(read_records(str(path), encoding="cp1250"))
+    assert [(r.id, r.text) for r in records] == rows
+    assert [r.row for r in records] == list(range(2, 3001))
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1250", "iso-8859-2", "utf-16"])
