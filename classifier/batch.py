@@ -61,7 +61,19 @@ def _score_in_worker(spool: str | None, *arguments: Any) -> list[Any] | _Spooled
     """`_score_texts` in a worker; with a `spool` directory (JSONL lines only), the lines are left in a file
     there for the main process (`_Spooled`)."""
     results = _score_texts(*arguments)
-    return _spooled(results, spool) if spool is not None else results
+    done = _spooled(results, spool) if spool is not None else results
+    del results
+    _collect_and_freeze()
+    return done
+
+
+def _collect_and_freeze() -> None:
+    """In a worker, after each chunk: collect the cycles, then freeze what survives (the libraries and the
+    model, the caches learned), so that no later collection walks it again. A loky worker runs a full
+    collection every second (without psutil): over the 40,000 objects of numpy, scipy and the model, some
+    35 ms a time, 4 % of a worker's time, for no garbage. Frozen objects are still freed when unreferenced."""
+    gc.collect()
+    gc.freeze()
 
 
 class _Spooled(NamedTuple):
@@ -135,6 +147,13 @@ def _no_cycle_collection() -> Iterator[None]:
         gc.enable()
 
 
+def _read_chunk(records: Iterator[InputRecord], size: int) -> list[InputRecord]:
+    """The next `size` records, read with the cycle collector paused: they all live until the chunk is
+    written, and some ten collections a chunk walked them for no garbage."""
+    with _no_cycle_collection():
+        return list(itertools.islice(records, size))
+
+
 _PREDICTION_FIELDS = frozenset(("sentiment_scores", "intent_scores", "dimensions", "sentiment", "intent"))
 
 
@@ -179,7 +198,7 @@ def scored_chunks(
         raise ValueError("jobs > 1 needs the model's directory, not a loaded model")
     weights = weights or Weights()
     iterator = iter(records)
-    chunks = iter(lambda: list(itertools.islice(iterator, chunk_size)), [])
+    chunks = iter(lambda: _read_chunk(iterator, chunk_size), [])
 
     def task(chunk: list[InputRecord]) -> tuple[Any, ...]:
         # fields as a plain dict (what JSON and pickling to a worker want), copied only when they are not one

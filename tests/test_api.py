@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,45 @@ def test_worker_lines_come_back_whole_through_a_file_or_the_pipe(writable: bool,
     assert shared == alone
     assert (read_back > 0) == writable
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_worker_collects_cycles_before_it_freezes_what_survives_a_chunk() -> None:
+    """What a worker's chunk left as cyclic garbage is freed, not frozen with the heap that survives."""
+    import gc
+    import weakref
+
+    from classifier import batch
+
+    class Node:
+        pass
+
+    node = Node()
+    node.self = node  # type: ignore[attr-defined]
+    gone = weakref.ref(node)
+    del node
+    try:
+        batch._collect_and_freeze()
+        assert gone() is None
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+
+
+def test_reading_a_chunk_pauses_the_collector_and_gives_it_back_on_an_error() -> None:
+    import gc
+
+    from classifier import batch
+    from classifier.errors import InputError
+    from classifier.io import InputRecord
+
+    seen: list[bool] = []
+
+    def records() -> Iterator[InputRecord]:
+        seen.append(gc.isenabled())
+        yield InputRecord("in.csv", 2, "Super")
+        raise InputError("in.csv, row 3: broken")
+
+    assert gc.isenabled()
+    with pytest.raises(InputError):
+        list(batch.scored_records(records()))
+    assert seen == [False] and gc.isenabled()
