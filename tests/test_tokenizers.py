@@ -115,8 +115,9 @@ def test_unknown_language_is_refused() -> None:
 
 
 def test_chinese_segmenter_is_lazy_and_silent() -> None:
-    """Importing the package loads no segmenter; first Chinese use loads rjieba, never jieba (only its HMM
-    mode needs jieba), and prints nothing on stdout or stderr; HMM mode prints nothing either."""
+    """Importing the package loads no segmenter; first Chinese use loads rjieba's compiled module (not its
+    package, which builds a cutter of its own), never jieba (only its HMM mode needs jieba), and prints
+    nothing on stdout or stderr; HMM mode prints nothing either."""
     code = (
         "import sys\n"
         "import classifier\n"
@@ -125,7 +126,10 @@ def test_chinese_segmenter_is_lazy_and_silent() -> None:
         "get_tokenizer('cs')('dobrý den')\n"
         "assert not {'jieba', 'rjieba'} & set(sys.modules), 'a segmenter imported for Czech'\n"
         "assert get_tokenizer('zh')('快递员态度恶劣，再也不来了') == ['快递员', '态度恶劣', '再也不来']\n"
-        "assert 'rjieba' in sys.modules and 'jieba' not in sys.modules\n"
+        "assert 'rjieba.rjieba' in sys.modules and 'jieba' not in sys.modules\n"
+        "assert 'rjieba' not in sys.modules, 'its package import builds a default cutter we do not use'\n"
+        "import rjieba\n"
+        "assert rjieba.Jieba is sys.modules['rjieba.rjieba'].Jieba, 'the compiled module loaded twice'\n"
         "ChineseTokenizer(hmm=True)('服务很好')\n"
         "assert 'jieba' in sys.modules\n"
     )
@@ -133,6 +137,18 @@ def test_chinese_segmenter_is_lazy_and_silent() -> None:
     assert result.stdout == ""
     assert result.stderr == ""
 
+
+
+def test_chinese_segmenter_falls_back_to_rjiebas_package_import() -> None:
+    """Where rjieba's compiled module is not where we look for it, the package's own import gives the cutter."""
+    code = (
+        "import sys, importlib.machinery\n"
+        "importlib.machinery.EXTENSION_SUFFIXES[:] = ['.not-there.so']\n"
+        "from classifier.tokenizers import get_tokenizer\n"
+        "assert get_tokenizer('zh')('快递员态度恶劣，再也不来了') == ['快递员', '态度恶劣', '再也不来']\n"
+        "assert 'rjieba' in sys.modules\n"
+    )
+    fresh_python(code)
 
 HAN_TEXT = st.text(
     st.sampled_from(list("快递员态度恶劣没收到货还说已经签收了再也不会在这家买服务很好但是价格太贵不错的一般般客服回复慢") + list("ab1Z2 .,!?~%#-_\n\u3000😀")),

@@ -10,7 +10,11 @@ it to jieba's own cut, word for word. jieba itself is imported only for its HMM 
 from __future__ import annotations
 
 import functools
+import importlib.machinery
+import importlib.util
 import logging
+import os
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -34,12 +38,36 @@ USER_WORD_FREQUENCY = 50000
 def dictionary_cut() -> Callable[[str], list[str]]:
     """jieba's dictionary-mode cut over its dictionary with our service words, built once per process on
     first use (a process with no Chinese text never loads it)."""
-    import rjieba
-
-    cutter = rjieba.Jieba()
+    cutter = _rjieba_class()()
     for word in USER_WORDS:
         cutter.add_word(word, USER_WORD_FREQUENCY, None)
     return functools.partial(cutter.cut, hmm=False)
+
+
+def _rjieba_class() -> Any:
+    """rjieba's `Jieba`, from its compiled module alone where it can be found. The package's `__init__` builds
+    a default instance we never use (0.1 s, the time of building ours); the compiled module is registered
+    under its own name, so that a later `import rjieba` finds it there and does not load it twice."""
+    loaded = sys.modules.get("rjieba.rjieba")
+    if loaded is not None:
+        return loaded.Jieba
+    package = importlib.util.find_spec("rjieba")
+    for folder in (package.submodule_search_locations or []) if package else []:
+        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+            spec = importlib.util.spec_from_file_location("rjieba.rjieba", os.path.join(folder, "rjieba" + suffix))
+            if spec is None or spec.loader is None or not os.path.isfile(spec.origin or ""):
+                continue
+            try:
+                module = importlib.util.module_from_spec(spec)
+                sys.modules["rjieba.rjieba"] = module
+                spec.loader.exec_module(module)
+                return module.Jieba
+            except (ImportError, AttributeError):  # a layout we do not know: the package's own import below
+                sys.modules.pop("rjieba.rjieba", None)
+                break
+    import rjieba
+
+    return rjieba.Jieba
 
 
 @functools.cache
