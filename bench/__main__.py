@@ -61,7 +61,7 @@ def training_100k_seconds(n: int) -> float:
     return time.perf_counter() - start
 
 
-WHY = """The pipeline works on a whole chunk (2,000 rows) at once: the texts are normalised one by one, then
+WHY = """The pipeline works on a whole chunk (4,000 rows) at once: the texts are normalised one by one, then
 prepared as one string (digits found with numpy over its code points, addresses looked for only in the texts
 that may hold one) and scanned in one regular-expression pass that gives each piece as a string; each
 distinct piece is looked up once per process, negation scope and clause cuts are numpy over the chunk. The

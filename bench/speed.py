@@ -152,6 +152,7 @@ def stage_times(n: int = 20_000) -> dict[str, float]:
     jieba built beforehand), next to the raw tokeniser; shows where the time goes."""
     import jieba
 
+    from classifier.batch import CHUNK_SIZE
     from classifier.model import load_model
     from classifier.output import json_line
     from classifier.scoring import scores_into
@@ -173,8 +174,8 @@ def stage_times(n: int = 20_000) -> dict[str, float]:
 
     from classifier.tokenizers import scan_batch, tokenize_scanned
 
-    for begin in range(0, n, 2000):
-        chunk = texts[begin : begin + 2000]
+    for begin in range(0, n, CHUNK_SIZE):
+        chunk = texts[begin : begin + CHUNK_SIZE]
         batch = timed("prepare and scan the chunk", lambda: scan_batch(chunk))
         items = timed("language ID", lambda: model._identify(chunk, None, batch))
         stream = timed("tokenise (cs, sk, fr, zh)", lambda: tokenize_scanned(batch, [i.lang for i in items]))
@@ -182,7 +183,7 @@ def stage_times(n: int = 20_000) -> dict[str, float]:
         probs = timed("linear heads", lambda: model._probabilities(words, char_scores))
         timed("dimensions (with the clause pass)", lambda: model._dimensions(stream, probs))
         timed("evidence words", lambda: model._evidence(items, batch, words, probs))
-        records = timed("everything above, as classify_records", lambda: model.classify_records(others[begin : begin + 2000]))
+        records = timed("everything above, as classify_records", lambda: model.classify_records(others[begin : begin + CHUNK_SIZE]))
         timed("scores and JSON", lambda: [json_line(scores_into(record, evidence)) for record, evidence in records])
     start = time.perf_counter()
     for lang, text in zip(langs, texts):

@@ -40,11 +40,14 @@ def test_classify_example_jsonl(capsys: pytest.CaptureFixture[str]) -> None:
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
 def test_worker_processes_give_the_same_output(capsys: pytest.CaptureFixture[str], tmp_path: Path, fmt: str) -> None:
-    # three chunks of up to 2,000 rows, so that both workers get some and results are put back in order
+    # three chunks, so that both processes get some and results are put back in order
+    from classifier.batch import CHUNK_SIZE
+
     source = tmp_path / "many.csv"
     with open(EXAMPLE_CSV, encoding="utf-8") as handle:
         header, *rows = handle.read().splitlines()
-    source.write_text("\n".join([header] + rows * 260) + "\n", encoding="utf-8")
+    copies = 1 + 5 * CHUNK_SIZE // (2 * len(rows))  # two and a half chunks
+    source.write_text("\n".join([header] + rows * copies) + "\n", encoding="utf-8")
     outputs = []
     for jobs in ("1", "2"):
         target = tmp_path / f"out{jobs}.{fmt}"
@@ -52,7 +55,7 @@ def test_worker_processes_give_the_same_output(capsys: pytest.CaptureFixture[str
         assert code == 0, err
         outputs.append(target.read_text(encoding="utf-8"))
     assert outputs[0] == outputs[1]
-    assert len(outputs[0].splitlines()) == 16 * 260 + (fmt == "csv")
+    assert len(outputs[0].splitlines()) == len(rows) * copies + (fmt == "csv")
 
 
 def test_classify_csv_and_table(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
