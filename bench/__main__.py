@@ -133,6 +133,8 @@ def render(s: dict[str, Any], b: dict[str, Any], args: argparse.Namespace, elaps
     if rss_big is not None:
         speed_rows.append([f"peak RSS, {big:,} rows", f"{rss_big:.0f} MB ({rss_big / rss_small:.2f} ×)",
                            f"≤ 1.2 × and < 600 MB: {ok(rss_big <= 1.2 * rss_small and rss_big < 600)}"])
+    if f"jobs2_speedup_{big}" in s:
+        speed_rows.append([f"classify --jobs 2 / --jobs 1, {big:,} rows (one run each)", f"{s[f'jobs2_speedup_{big}']:.2f} ×", ""])
     if "training_100k_s" in s:
         speed_rows.append(["train on 100,000 texts", f"{s['training_100k_s']:.0f} s", f"< 180 s: {ok(s['training_100k_s'] < 180)}"])
     stages = s.get("stage_us_per_text", {})

@@ -82,6 +82,16 @@ def peak_rss_mb(path: Path) -> float:
         return int(result.stdout.split()[-1]) / 1024
 
 
+def big_file_speedup(path: Path) -> float:
+    """`classify --jobs 2` against `--jobs 1` on a big file, one run each: the fixed costs of a second
+    process (its start-up, its own caches) weigh less there than on the 100k-row rounds."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = str(Path(tmp) / "out.jsonl")
+        one = median_time(_command([PYTHON, "-m", "classifier", "classify", str(path), "-o", out, "--jobs", "1"]), 1)
+        two = median_time(_command([PYTHON, "-m", "classifier", "classify", str(path), "-o", out, "--jobs", "2"]), 1)
+    return one / two
+
+
 def startup_times(repeats: int) -> dict[str, Any]:
     """Seconds: classify a one-line Czech file and `import sklearn` (alternately, in pairs: their ratio is
     taken within a pair); `import classifier`; load the model."""
@@ -139,6 +149,7 @@ def run(n: int, big: int, repeats: int, workdir: Path) -> dict[str, object]:
     if big:
         big_csv = write_csv(workdir / f"mixed_{big}.csv", big)
         results[f"peak_rss_mb_{big}"] = peak_rss_mb(big_csv)
+        results[f"jobs2_speedup_{big}"] = big_file_speedup(big_csv)
         os.unlink(big_csv)
     return results
 
