@@ -77,15 +77,15 @@ and per-record Python (records, scores, reasons, JSON). The raw baseline is one 
 text and nothing else; two thirds of its speed leaves 1.5 × its time per text for everything, reading and
 writing included.
 
-With `--jobs N` the process that reads and writes classifies too, beside N - 1 worker processes (loky's
-pool, started before this process imports scipy): a chunk goes to a worker while it has fewer than two
-waiting or running, otherwise it is done in place, and a worker leaves its JSON lines in a file instead of
-the pool's pipe, so that it never waits for the busy main process to read them, and freezes what survives
-each chunk, so that loky's full collection every second no longer walks its heap. Two processes still spend
-more CPU than one: the worker starts its own Python, imports numpy and scipy, builds its jieba dictionary
-and learns its own caches of pieces and tokens (per-chunk timelines on 100k rows: the worker has its model
-some 0.45 s after the command starts, and its first chunk takes 0.35 s longer than its second), and each
-process runs some 5 % slower while the other is busy."""
+With `--jobs N` the process that reads and writes classifies too, beside N - 1 worker processes, forked
+from it on Linux once its model is loaded (loky's pool, started afresh, on macOS and Windows): a chunk goes
+to a worker while it has fewer than two waiting or running, otherwise it is done in place, and a worker
+leaves its JSON lines in a file instead of the pool's pipe, so that it never waits for the busy main process
+to read them, and freezes what survives each chunk, so that no later collection walks its heap again. Two
+processes still spend more than one: each builds its own jieba dictionary and learns its own caches of
+pieces and tokens (a process's first chunk takes nearly twice as long as its third), the main process alone
+reads and writes every row, and each process runs some 5 % slower while the other is busy. These costs are
+paid once a run, which is why the ratio is higher on the 1M-row file."""
 
 
 def _listed(values: list[float]) -> str:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +15,7 @@ import pytest
 import classifier
 from classifier import Example, Prediction, classify, load_model, train
 
-from .conftest import EXAMPLE_CSV
+from .conftest import EXAMPLE_CSV, ROOT
 
 
 def test_public_api_is_small() -> None:
@@ -96,27 +99,86 @@ def test_several_jobs_need_a_model_directory() -> None:
         next(scored_records([], model=load_model(), jobs=2))
 
 
-def test_a_worker_that_dies_gives_an_error_naming_its_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture(params=["forked", "spawned"])
+def pool(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Each kind of worker pool in turn: forked from this process (Linux, one thread) or loky's, whose
+    workers start afresh (macOS, Windows, a program with threads); no pool is left running either way."""
+    from classifier import batch
+
+    batch.stop_workers()
+    if request.param == "spawned":
+        monkeypatch.setattr(batch, "_can_fork", lambda: False)
+    elif not batch._can_fork():
+        pytest.skip("workers are forked only on Linux, from a process with one thread")
+    yield request.param
+    batch.stop_workers()
+
+
+def _exit_at_once(*args: object) -> object:
+    """Stands in for a worker's work: the worker dies, as when it runs out of memory."""
+    os._exit(1)
+
+
+def test_a_worker_that_dies_gives_an_error_naming_its_rows(pool: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """A worker killed mid-run (out of memory, say) ends the run with an error that names the rows it had,
     not with the process pool's traceback."""
-    import os
-
     from classifier import batch
     from classifier.errors import FeedbackError
     from classifier.io import read_records
     from classifier.model import default_model_path
 
-    def dies(*args: object) -> object:  # a closure: the pool sends it to the worker by value
-        os._exit(1)
-
-    monkeypatch.setattr(batch, "_score_in_worker", dies)
+    monkeypatch.setattr(batch, "_score_in_worker", _exit_at_once)
     records = list(read_records(str(EXAMPLE_CSV)))
     with pytest.raises(FeedbackError, match=r"feedback\.csv, from row \d+: a worker process stopped"):
         list(batch.scored_records(records, model=str(default_model_path()), jobs=2, chunk_size=3))
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="workers are forked only on Linux")
+def test_a_forked_worker_ends_with_the_main_process_even_on_sigkill() -> None:
+    """A forked worker holds the pool's pipes itself; killed with the main process rather than left waiting."""
+    import signal
+    import subprocess
+
+    code = (
+        "import time\n"
+        "from classifier import batch\n"
+        "from classifier.io import read_records\n"
+        "from classifier.model import default_model_path\n"
+        f"records = list(read_records({str(EXAMPLE_CSV)!r}))\n"
+        "run = batch.scored_records(records, model=str(default_model_path()), jobs=2, chunk_size=3)\n"
+        "next(run)\n"
+        "print(*batch._executor._processes, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    main = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert main.stdout is not None
+        workers = [int(pid) for pid in main.stdout.readline().split()]
+        assert workers
+    finally:
+        main.send_signal(signal.SIGKILL)
+        main.wait()
+    for _ in range(100):  # up to 10 s
+        alive = [pid for pid in workers if _running(pid)]
+        if not alive:
+            break
+        time.sleep(0.1)
+    assert not alive, f"worker(s) {alive} left running"
+
+
+def _running(pid: int) -> bool:
+    """Whether the process exists and is not a zombie (one that exited but that no parent has reaped)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 @pytest.mark.parametrize("writable", [True, False])
-def test_worker_lines_come_back_whole_through_a_file_or_the_pipe(writable: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_worker_lines_come_back_whole_through_a_file_or_the_pipe(
+    pool: str, writable: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """With --jobs, a worker leaves its JSONL lines in a file of a spool directory (in TMPDIR), which the run
     removes; where no file can be written there, the lines come through the pool's pipe. Either way every
     line is the one this process would have written, in its place."""
