@@ -84,8 +84,9 @@ leaves its JSON lines in a file instead of the pool's pipe, so that it never wai
 to read them, and freezes what survives each chunk, so that no later collection walks its heap again. Two
 processes still spend more than one: each builds its own jieba dictionary and learns its own caches of
 pieces and tokens (a process's first chunk takes nearly twice as long as its third), the main process alone
-reads and writes every row, and each process runs some 5 % slower while the other is busy. These costs are
-paid once a run, which is why the ratio is higher on the 1M-row file."""
+reads and writes every row, and each process runs some 5 % slower while the other is busy. The 1M-row
+ratio is a single run of each, some 90 and 55 seconds on a machine whose speed drifts over minutes: a rough
+check that the gain holds on a big export, not a figure to compare."""
 
 
 def _listed(values: list[float]) -> str:
