@@ -275,7 +275,7 @@ def _start_line(line_num: int, values: list[str]) -> int:
 
 def _sniff_delimiter(sample: str) -> str:
     """The delimiter of a CSV sample among , ; tab and |; failing the sniffer, the commonest in the header."""
-    lines = "\n".join(io.StringIO(sample, newline="").readlines()[:20])
+    lines = "\n".join(line.rstrip("\r\n") for line in io.StringIO(sample, newline="").readlines()[:20])
     try:
         return csv.Sniffer().sniff(lines, DELIMITERS).delimiter
     except csv.Error:
