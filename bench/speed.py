@@ -36,6 +36,11 @@ def _command(args: list[str]) -> Callable[[], None]:
     return run
 
 
+def _classify(path: Path, out: Path, jobs: int) -> Callable[[], None]:
+    """A run of `feedback classify FILE -o OUT --jobs N`."""
+    return _command([PYTHON, "-m", "classifier", "classify", str(path), "-o", str(out), "--jobs", str(jobs)])
+
+
 def raw_tokeniser(n: int) -> Callable[[], object]:
     """One pass of the bare minimum over `n` workload rows: jieba.lcut for Chinese, a regex word split for
     the rest (jieba's dictionary built beforehand)."""
@@ -59,8 +64,7 @@ def throughput_rounds(path: Path, n: int, jobs: int, repeats: int) -> dict[str, 
     raw = raw_tokeniser(n)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out.jsonl"
-        one = _command([PYTHON, "-m", "classifier", "classify", str(path), "-o", str(out), "--jobs", "1"])
-        many = _command([PYTHON, "-m", "classifier", "classify", str(path), "-o", str(out), "--jobs", str(jobs)])
+        one, many = _classify(path, out, 1), _classify(path, out, jobs)
         rounds = [(median_time(raw, 1), median_time(one, 1), median_time(many, 1)) for _ in range(repeats)]
     return {
         "raw": [n / r[0] for r in rounds],
@@ -83,13 +87,11 @@ def peak_rss_mb(path: Path) -> float:
 
 
 def big_file_speedup(path: Path) -> float:
-    """`classify --jobs 2` against `--jobs 1` on a big file, one run each: the fixed costs of a second
-    process (its start-up, its own caches) weigh less there than on the 100k-row rounds."""
+    """`classify --jobs 2` against `--jobs 1` on a big file, one run each: a rough check that the gain of a
+    second process holds on a big export (runs this long drift with the machine)."""
     with tempfile.TemporaryDirectory() as tmp:
-        out = str(Path(tmp) / "out.jsonl")
-        one = median_time(_command([PYTHON, "-m", "classifier", "classify", str(path), "-o", out, "--jobs", "1"]), 1)
-        two = median_time(_command([PYTHON, "-m", "classifier", "classify", str(path), "-o", out, "--jobs", "2"]), 1)
-    return one / two
+        out = Path(tmp) / "out.jsonl"
+        return median_time(_classify(path, out, 1), 1) / median_time(_classify(path, out, 2), 1)
 
 
 def startup_times(repeats: int) -> dict[str, Any]:

@@ -225,9 +225,7 @@ def _shared_with_workers(
 
     The process that reads and writes works too, rather than only feed workers: that spares one worker's
     start-up and the sending of a share of the rows, which kept two workers at 1.5 x one process."""
-    if _can_fork():
-        _worker_model(model)  # loaded here first, so that the workers forked on the first submit have it
-    executor = _pool(workers)
+    executor = _pool(workers, model)
     started = False  # whether the first submit, which starts the workers, is done
     pending: collections.deque[tuple[list[InputRecord], Future[Any] | list[Any]]] = collections.deque()
     spool = _spool_directory() if as_json else None
@@ -298,7 +296,7 @@ def start_workers(model: str | os.PathLike[str] | None, jobs: int) -> None:
     head start: they are forked with the model loaded."""
     if jobs > 1 and not _can_fork():
         with _interrupts_ignored():
-            _pool(jobs - 1).submit(_load_model_here, None if model is None else os.fspath(model))
+            _pool(jobs - 1, None).submit(_load_model_here, None if model is None else os.fspath(model))
 
 
 def stop_workers() -> None:
@@ -321,7 +319,9 @@ def _can_fork() -> bool:
     return sys.platform == "linux" and threading.active_count() == 1
 
 
-def _pool(workers: int) -> Any:
+def _pool(workers: int, model: str | None) -> Any:
+    """This process's pool of `workers` workers, made if need be; forked workers get `model` (a directory,
+    None for the bundled one) loaded here first, as they are forked on the first submit."""
     global _executor, _executor_workers
     if _executor is not None and _executor_workers != workers:
         _stop(_executor)
@@ -330,6 +330,7 @@ def _pool(workers: int) -> Any:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
+            _worker_model(model)
             _executor = ProcessPoolExecutor(workers, multiprocessing.get_context("fork"),
                                             initializer=_forked_worker, initargs=(os.getpid(),))
         else:

@@ -138,7 +138,6 @@ def test_chinese_segmenter_is_lazy_and_silent() -> None:
     assert result.stderr == ""
 
 
-
 def test_chinese_segmenter_falls_back_to_rjiebas_package_import() -> None:
     """Where rjieba's compiled module is not where we look for it, the package's own import gives the cutter."""
     code = (
@@ -149,6 +148,7 @@ def test_chinese_segmenter_falls_back_to_rjiebas_package_import() -> None:
         "assert 'rjieba' in sys.modules\n"
     )
     fresh_python(code)
+
 
 HAN_TEXT = st.text(
     st.sampled_from(list("快递员态度恶劣没收到货还说已经签收了再也不会在这家买服务很好但是价格太贵不错的一般般客服回复慢") + list("ab1Z2 .,!?~%#-_\n\u3000😀")),
