@@ -9,11 +9,13 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import classifier
 from classifier import Example, Prediction, classify, load_model, train
+from classifier.batch import _score_in_worker as _real_score_in_worker
 
 from .conftest import EXAMPLE_CSV, ROOT
 
@@ -108,10 +110,22 @@ def pool(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Ite
     batch.stop_workers()
     if request.param == "spawned":
         monkeypatch.setattr(batch, "_can_fork", lambda: False)
-    elif not batch._can_fork():
+    elif not _forking_possible():
         pytest.skip("workers are forked only on Linux, from a process with one thread")
     yield request.param
     batch.stop_workers()
+
+
+def _forking_possible() -> bool:
+    """Whether this process forks its workers, once the threads of a pool stopped by the test before have
+    ended (a pool's queue thread can outlive its shutdown by a moment)."""
+    from classifier import batch
+
+    for _ in range(50):  # up to 5 s
+        if batch._can_fork() or sys.platform != "linux":
+            break
+        time.sleep(0.1)
+    return batch._can_fork()
 
 
 def _exit_at_once(*args: object) -> object:
@@ -166,6 +180,43 @@ def test_a_forked_worker_ends_with_the_main_process_even_on_sigkill() -> None:
     assert not alive, f"worker(s) {alive} left running"
 
 
+def _half_sent(flag: str) -> None:
+    """Stands in for a worker killed while it sends a result through the pool's pipe: the start of a message
+    whose rest never comes."""
+    import struct
+
+    from classifier import batch
+
+    writer = batch._executor._result_queue._writer
+    os.write(writer.fileno(), struct.pack("!i", 1 << 20) + b"cut off")
+    Path(flag).touch()
+    time.sleep(60)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="workers are forked only on Linux")
+def test_stopping_a_forked_pool_does_not_hang_on_a_result_cut_off_mid_send(tmp_path: Path) -> None:
+    """Ctrl-C, or the end of a run whose last chunk a worker still has, kills the workers; one killed halfway
+    through sending its result left the pool's reader waiting for the rest for ever, and the command hung."""
+    import threading
+
+    from classifier import batch
+
+    batch.stop_workers()
+    if not _forking_possible():
+        pytest.skip("workers are forked only from a process with one thread")
+    flag = tmp_path / "sending"
+    batch._pool(1, None).submit(_half_sent, str(flag))
+    for _ in range(300):  # up to 30 s for the worker to write
+        if flag.exists():
+            break
+        time.sleep(0.1)
+    assert flag.exists()
+    stopping = threading.Thread(target=batch.stop_workers, daemon=True)
+    stopping.start()
+    stopping.join(60)  # a guard against a hang, not a measure of speed
+    assert not stopping.is_alive(), "stopping the workers hung"
+
+
 def _running(pid: int) -> bool:
     """Whether the process exists and is not a zombie (one that exited but that no parent has reaped)."""
     try:
@@ -206,6 +257,83 @@ def test_worker_lines_come_back_whole_through_a_file_or_the_pipe(
     assert shared == alone
     assert (read_back > 0) == writable
     assert list(tmp_path.iterdir()) == []
+
+
+def _slow_worker(*args: object) -> object:
+    """Stands in for a worker's work: the same, after a wait long enough for this process to reach the end."""
+    time.sleep(2)
+    return _real_score_in_worker(*args)
+
+
+def test_this_process_takes_back_a_chunk_queued_for_a_slow_worker(
+    pool: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At the end of the input, the chunk queued behind a worker's running one is classified here rather than
+    waited for; every line is still the one one process writes, in its place, and nothing is left in TMPDIR."""
+    import tempfile
+
+    from classifier import batch
+    from classifier.io import read_records
+    from classifier.model import default_model_path
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    records = list(read_records(str(EXAMPLE_CSV)))[:16]
+    alone = [line for _, line in batch.scored_records(records, chunk_size=4, as_json=True)]
+    here: list[str] = []
+    score_texts = batch._score_texts
+
+    def recorded(*args: Any) -> list[Any]:
+        here.extend(text for _, text, _ in args[3])
+        return score_texts(*args)
+
+    monkeypatch.setattr(batch, "_score_texts", recorded)
+    monkeypatch.setattr(batch, "_score_in_worker", _slow_worker)
+    run = batch.scored_records(records, model=str(default_model_path()), jobs=2, chunk_size=4, as_json=True)
+    shared = [line for _, line in run]
+    assert shared == alone
+    # chunks 1 and 2 went to the worker, 3 and the last (in pieces) were done here; then 2 was taken back
+    assert here == [r.text for r in records[8:16] + records[4:8]]
+    batch.stop_workers()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_chunk_taken_back_leaves_no_file_once_its_worker_is_done(tmp_path: Path) -> None:
+    from concurrent.futures import Future
+
+    from classifier import batch
+
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    (spool / "late.jsonl").write_bytes(b"{}\n")
+    done: Future[object] = Future()
+    done.set_result(batch._Spooled(str(spool / "late.jsonl"), 1))
+    batch._discarded(done, None)  # the run goes on: its directory stays
+    assert list(spool.iterdir()) == []
+    batch._discarded(done, str(spool))  # the run has ended
+    assert not spool.exists()
+    stopped: Future[object] = Future()
+    stopped.set_exception(RuntimeError("pool stopped"))
+    batch._discarded(stopped, str(tmp_path / "gone"))
+    cancelled: Future[object] = Future()
+    cancelled.cancel()
+    batch._discarded(cancelled, None)
+
+
+@pytest.mark.parametrize(("sizes", "pieces", "expected"), [
+    ([4, 4, 4], 4, [4, 4, 1, 1, 1, 1]),
+    ([4, 3], 2, [4, 2, 1]),
+    ([5], 4, [2, 2, 1]),
+    ([1], 4, [1]),
+    ([], 4, []),
+])
+def test_the_last_chunk_is_cut_into_pieces(sizes: list[int], pieces: int, expected: list[int]) -> None:
+    from classifier import batch
+
+    rows = iter(range(sum(sizes)))
+    chunks = [[next(rows) for _ in range(size)] for size in sizes]
+    cut = list(batch._last_in_pieces(iter(chunks), pieces))  # type: ignore[arg-type]
+    assert [len(piece) for piece in cut] == expected
+    assert [row for piece in cut for row in piece] == list(range(sum(sizes)))
 
 
 def test_a_worker_collects_cycles_before_it_freezes_what_survives_a_chunk() -> None:
