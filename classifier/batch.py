@@ -370,6 +370,12 @@ def start_workers(model: str | os.PathLike[str] | None, jobs: int) -> None:
             _pool(jobs - 1, None).submit(_load_model_here, None if model is None else os.fspath(model))
 
 
+def load_model_for_run(model: str | os.PathLike[str] | None) -> None:
+    """Load the model that `scored_chunks(..., model)` (a directory, None for the bundled one) will use, now
+    rather than on the first chunk: for a caller that wants a missing model reported before it starts."""
+    _worker_model(None if model is None else os.fspath(model))
+
+
 def stop_workers() -> None:
     """Stop the workers at once, for a command whose rows are all classified: the process then need not
     wait, as it exits, for each worker to free its caches and exit on its own (some 0.1 s)."""

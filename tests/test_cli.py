@@ -104,6 +104,37 @@ def test_errors_are_one_line_with_exit_1(capsys: pytest.CaptureFixture[str], tmp
     assert code == 1 and "model.json: missing" in err
 
 
+def test_a_missing_model_is_reported_before_an_output_file_is_made(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    code, _, err = run(capsys, "classify", str(EXAMPLE_CSV), "--model", str(tmp_path / "nothing"), "-o", str(out))
+    assert code == 1 and "no such model directory" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_classify_freezes_what_it_loaded_for_the_run_and_gives_it_back(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The libraries and the model are frozen out of the cycle collector's walks while the rows are classified,
+    and given back when the command ends (tests run it in their own process)."""
+    import gc
+
+    from classifier import batch
+
+    frozen: list[int] = []
+    scored_chunks = batch.scored_chunks
+
+    def watched(*args: object, **kwargs: object) -> object:
+        frozen.append(gc.get_freeze_count())
+        return scored_chunks(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(batch, "scored_chunks", watched)
+    before = gc.get_freeze_count()
+    code, _, err = run(capsys, "classify", str(EXAMPLE_CSV), "-o", str(tmp_path / "out.jsonl"))
+    assert code == 0, err
+    assert frozen and frozen[0] > before
+    assert gc.get_freeze_count() == before
+
+
 def test_output_equal_to_input_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     source = tmp_path / "in.csv"
     source.write_bytes(EXAMPLE_CSV.read_bytes())
