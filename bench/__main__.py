@@ -120,6 +120,15 @@ def render(s: dict[str, Any], b: dict[str, Any], args: argparse.Namespace, elaps
         ["classify / raw tokeniser", f"{ratio:.2f} (median of the {rounds} rounds: {_listed(ratios)})", f"≥ 0.67: {ok(ratio >= 0.67)}"],
         ["classify --jobs 2", f"{s['classify_jobs2_texts_per_s']:,.0f} texts/s", ""],
         ["classify --jobs 2 / --jobs 1", f"{jobs:.2f} × (median of the {rounds} rounds: {_listed(speedups)})", f"≥ 1.6 ×: {ok(jobs >= 1.6)}"],
+    ]
+    if "side_by_side_speedups" in s:  # what two processes can give here at all, in the same rounds
+        side = s["side_by_side_speedups"]
+        shares = [j / c for j, c in zip(speedups, side)]
+        speed_rows += [
+            ["two plain classify runs side by side / one (the machine's own ceiling)", f"{statistics.median(side):.2f} × ({_listed(side)})", ""],
+            ["--jobs 2 speed-up / that ceiling", f"{statistics.median(shares):.2f} ({_listed(shares)})", ""],
+        ]
+    speed_rows += [
         ["classify a one-line Czech file", f"{s['classify_one_line_s']:.2f} s", ""],
         ["python -c 'import sklearn'", f"{s['import_sklearn_s']:.2f} s", ""],
         ["one-line classify / import sklearn", f"{start_ratio:.2f} (median of {len(start_ratios)} pairs: {_listed(start_ratios)})",

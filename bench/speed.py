@@ -57,19 +57,35 @@ def raw_tokeniser(n: int) -> Callable[[], object]:
     return run
 
 
+def _side_by_side(path: Path, folder: Path, copies: int) -> Callable[[], None]:
+    """`copies` independent runs of `feedback classify FILE` started together, each on its own: what that many
+    processes can give on this machine at the time, with no work shared and nothing done in series."""
+    def run() -> None:
+        commands = [[PYTHON, "-m", "classifier", "classify", str(path), "-o", str(folder / f"copy{i}.jsonl")] for i in range(copies)]
+        processes = [subprocess.Popen(c, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT) for c in commands]
+        for process, command in zip(processes, commands):
+            if process.wait():
+                raise subprocess.CalledProcessError(process.returncode, command)
+
+    return run
+
+
 def throughput_rounds(path: Path, n: int, jobs: int, repeats: int) -> dict[str, list[float]]:
-    """Texts/s of the raw tokeniser, `feedback classify` and `classify --jobs N` on the same `n` rows, the
-    three measured one after the other in each of `repeats` rounds, so that a slow spell of the machine hits
-    all three of a round rather than one whole series: ratios are taken within a round."""
+    """Texts/s of the raw tokeniser, `feedback classify`, `classify --jobs N` and N independent `classify` runs
+    side by side (texts/s of them all) on the same `n` rows, measured one after the other in each of
+    `repeats` rounds, so that a slow spell of the machine hits all of a round rather than one whole series:
+    ratios are taken within a round. The runs side by side show what N processes can give here at all: on
+    these machines two busy cores each run slower than one alone, and by how much drifts over minutes."""
     raw = raw_tokeniser(n)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out.jsonl"
-        one, many = _classify(path, out, 1), _classify(path, out, jobs)
-        rounds = [(median_time(raw, 1), median_time(one, 1), median_time(many, 1)) for _ in range(repeats)]
+        one, many, side = _classify(path, out, 1), _classify(path, out, jobs), _side_by_side(path, Path(tmp), jobs)
+        rounds = [(median_time(raw, 1), median_time(one, 1), median_time(many, 1), median_time(side, 1)) for _ in range(repeats)]
     return {
         "raw": [n / r[0] for r in rounds],
         "classify": [n / r[1] for r in rounds],
         "jobs": [n / r[2] for r in rounds],
+        "side_by_side": [jobs * n / r[3] for r in rounds],
     }
 
 
@@ -144,6 +160,7 @@ def run(n: int, big: int, repeats: int, workdir: Path) -> dict[str, object]:
     results["classify_jobs2_texts_per_s"] = statistics.median(rounds["jobs"])
     results["classify_to_raw"] = [c / r for c, r in zip(rounds["classify"], rounds["raw"])]
     results["classify_jobs2_speedups"] = [j / c for j, c in zip(rounds["jobs"], rounds["classify"])]
+    results["side_by_side_speedups"] = [s / c for s, c in zip(rounds["side_by_side"], rounds["classify"])]
     results.update(startup_times(repeats))
     results["training_full_corpora_s"] = training_time(1)
     results["model_size_mb"] = model_size_mb()
