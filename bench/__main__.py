@@ -90,8 +90,8 @@ takes nearly twice as long as its third), the main process alone reads and write
 and exit are not shared. Nor do two cores give twice one here: the rounds also time two plain `classify`
 runs side by side, which share nothing, and their ratio to one run is the most any `--jobs 2` could reach
 at that moment; it drifts with the load of the machine's host. The 1M-row ratio is a single run of each,
-some 90 and 55 seconds on a machine whose speed drifts over minutes: a rough check that the gain holds on a
-big export, not a figure to compare."""
+a minute or more apiece on a machine whose speed drifts over minutes: a rough check that the gain holds on
+a big export, not a figure to compare."""
 
 
 def _listed(values: list[float]) -> str:
