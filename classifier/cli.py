@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import importlib
 import json
 import shlex
+import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -70,9 +73,7 @@ def _classify(args: argparse.Namespace) -> int:
     progress = _Progress(args.inputs)
     weights = _weights(args)
     start_workers(args.model, args.jobs)  # with --jobs: they start up while this process does
-    # Imported here, before the output file exists, not on the first chunk: a Ctrl-C in the middle of
-    # scipy's import was seen to end the process by the signal (-2) instead of exiting 130.
-    import scipy.sparse  # noqa: F401
+    _import_whole("scipy.sparse")
     load_model_for_run(args.model)
     with _frozen_heap(), open_output(args.output, args.inputs) as stream:
         writer = RecordWriter(stream, fmt, raw_csv=args.raw_csv)
@@ -91,6 +92,27 @@ def _classify(args: argparse.Namespace) -> int:
         writer.close()
     progress.done()
     return EXIT_OK
+
+
+def _import_whole(*modules: str) -> None:
+    """Imports `modules` with Ctrl-C held back until they are in, then acted on. scipy and scikit-learn run
+    `exec("from numpy import *")` while they import, and a KeyboardInterrupt escaping code run by exec makes
+    CPython end `python -m classifier` by SIGINT once it has finished, whatever exit code the command chose
+    (130 became -2 in one Ctrl-C in 15 to 30; the `feedback` script is spared). The wait is the import's own
+    time, 0.2 s for scipy."""
+    if threading.current_thread() is not threading.main_thread():  # only the main thread gets signals
+        for name in modules:
+            importlib.import_module(name)
+        return
+    pressed: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
+    try:
+        for name in modules:
+            importlib.import_module(name)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if pressed:
+        signal.raise_signal(signal.SIGINT)  # to the handler there was: KeyboardInterrupt, or nothing if ignored
 
 
 @contextlib.contextmanager
@@ -144,6 +166,7 @@ def _scored_report(args: argparse.Namespace) -> tuple[Any, list[dict[str, Any]]]
 
     weights = _weights(args)
     progress = _Progress(args.inputs)
+    _import_whole("scipy.sparse")
     records = []
     for _, scored in scored_records(_read_inputs(args), args.model, args.lang, args.jobs, weights):
         records.append(scored)
@@ -189,6 +212,7 @@ def _train(args: argparse.Namespace) -> int:
     from .training import train_paths
 
     command = "feedback " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else "feedback train"
+    _import_whole("scipy.sparse", "sklearn.feature_extraction.text", "sklearn.linear_model")
     model = train_paths(args.corpus, command=command)
     path = model.save(args.out)
     _warn(f"model written to {path}")
@@ -207,6 +231,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     if not chosen:
         raise FeedbackError(f"no {args.split} split in {', '.join(args.corpus)}; choose another with --split.")
     examples = [e for f in chosen for e in read_examples(f)]
+    _import_whole("scipy.sparse")
     report = evaluate(load_model(args.model), examples)
     if args.format == "json":
         print(json.dumps(report, ensure_ascii=False, indent=2))
@@ -240,6 +265,7 @@ def _info(args: argparse.Namespace) -> int:
 def _corpus_check(args: argparse.Namespace) -> int:
     from .corpus_check import check_corpus, format_report
 
+    _import_whole("scipy.sparse")
     report = check_corpus(args.corpus)
     print(format_report(report))
     return EXIT_OK if report.ok else EXIT_ERROR

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -133,6 +134,55 @@ def test_classify_freezes_what_it_loaded_for_the_run_and_gives_it_back(
     assert code == 0, err
     assert frozen and frozen[0] > before
     assert gc.get_freeze_count() == before
+
+
+def _module_that_presses_ctrl_c(folder: Path, name: str) -> None:
+    """A module whose import sends this process SIGINT from code run by exec, as scipy's import runs
+    `exec("from numpy import *")`, and then finishes."""
+    (folder / f"{name}.py").write_text('exec("import signal; signal.raise_signal(signal.SIGINT)")\nfinished = True\n')
+
+
+def test_ctrl_c_during_an_import_lets_it_finish_then_interrupts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import signal
+
+    from classifier.cli import _import_whole
+
+    _module_that_presses_ctrl_c(tmp_path, "presses_ctrl_c")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "presses_ctrl_c", raising=False)
+    handler = signal.getsignal(signal.SIGINT)
+    with pytest.raises(KeyboardInterrupt):
+        _import_whole("presses_ctrl_c")
+    assert sys.modules["presses_ctrl_c"].finished
+    assert signal.getsignal(signal.SIGINT) is handler
+    monkeypatch.delitem(sys.modules, "presses_ctrl_c")
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        _import_whole("presses_ctrl_c")  # Ctrl-C ignored by whoever started us: still ignored
+        assert sys.modules["presses_ctrl_c"].finished
+    finally:
+        signal.signal(signal.SIGINT, handler)
+
+
+@pytest.mark.parametrize(("held", "exit_code"), [(True, 130), (False, -2)])
+def test_python_m_exits_130_after_ctrl_c_in_an_import_only_if_it_was_held(tmp_path: Path, held: bool, exit_code: int) -> None:
+    """What `_import_whole` is for: a KeyboardInterrupt escaping exec'd code makes CPython end a `python -m`
+    program by SIGINT (-2) at exit, even though the program caught it and chose 130. The unheld case pins
+    that behaviour down, so that this test fails, and says so, if a Python no longer has it."""
+    import classifier
+
+    package = tmp_path / "probe"
+    package.mkdir()
+    _module_that_presses_ctrl_c(package, "imported")
+    target = "_import_whole('probe.imported')" if held else "import probe.imported"
+    (package / "__main__.py").write_text(
+        "import sys\nfrom classifier.cli import _import_whole\n"
+        f"try:\n    {target}\nexcept KeyboardInterrupt:\n    sys.exit(130)\n"
+    )
+    path = f"{tmp_path}{os.pathsep}{Path(classifier.__file__).parents[1]}"
+    result = subprocess.run([sys.executable, "-m", "probe"], cwd=tmp_path, env={**os.environ, "PYTHONPATH": path},
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == exit_code, result.stderr
 
 
 def test_output_equal_to_input_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
