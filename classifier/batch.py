@@ -470,10 +470,39 @@ def _take(pending: collections.deque[tuple[list[InputRecord], Future[Any] | list
     if not isinstance(result, Future):
         return chunk, result
     try:
-        done = result.result()
+        done = _awaited(result)
     except BrokenExecutor:
         raise _worker_stopped(chunk) from None
     return chunk, done.lines() if isinstance(done, _Spooled) else done
+
+
+_PATIENCE = 2.0  # seconds: how often the workers are checked on while a result is awaited
+
+
+def _awaited(result: Future[Any]) -> Any:
+    """The result of a chunk given to a worker. The pool reports a worker that dies (out of memory, killed),
+    unless it died halfway through sending a result: then the pool's reader waits for the rest for ever, and
+    so would this process. So the standard library's pool (forked workers) is checked on every `_PATIENCE`
+    seconds, and a worker found dead that the pool has not reported by the next check is reported here."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    dead_seen = False
+    while True:
+        try:
+            return result.result(timeout=_PATIENCE)
+        except TimeoutError:
+            if not isinstance(_executor, ProcessPoolExecutor):
+                continue  # loky's pool kills and reports its workers itself
+            if dead_seen:
+                raise BrokenExecutor("a worker died and the pool did not say so") from None
+            dead_seen = _a_worker_died(_executor)
+
+
+def _a_worker_died(executor: Any) -> bool:
+    from multiprocessing.connection import wait
+
+    processes = list((executor._processes or {}).values())
+    return bool(processes) and bool(wait([process.sentinel for process in processes], timeout=0))
 
 
 def _worker_stopped(chunk: list[InputRecord] | None) -> FeedbackError:

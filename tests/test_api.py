@@ -147,6 +147,47 @@ def test_a_worker_that_dies_gives_an_error_naming_its_rows(pool: str, monkeypatc
         list(batch.scored_records(records, model=str(default_model_path()), jobs=2, chunk_size=3))
 
 
+def _dies_mid_send(*args: object) -> object:
+    """Stands in for a worker's work: the worker dies halfway through sending its result through the pool's
+    pipe (the start of a message whose rest never comes)."""
+    import struct
+
+    from classifier import batch
+
+    os.write(batch._executor._result_queue._writer.fileno(), struct.pack("!i", 1 << 20) + b"cut off")
+    os._exit(1)
+
+
+def test_a_worker_that_dies_mid_send_gives_an_error_not_a_hang(pool: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pool's reader then waits for the rest of the message for ever and reports nothing; the run is
+    stopped with the same error as for any dead worker instead of hanging."""
+    import signal
+
+    from classifier import batch
+    from classifier.errors import FeedbackError
+    from classifier.io import read_records
+    from classifier.model import default_model_path
+
+    if pool != "forked":
+        pytest.skip("loky's pool kills and reports its workers itself")
+    monkeypatch.setattr(batch, "_PATIENCE", 0.2)
+    monkeypatch.setattr(batch, "_score_in_worker", _dies_mid_send)
+    records = list(read_records(str(EXAMPLE_CSV)))
+
+    def hung(signum: int, frame: object) -> None:
+        raise AssertionError("the run hung on the cut-off result")
+
+    # a guard against a hang, not a measure of speed; in this thread, as workers are forked only from it
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(60)
+    try:
+        with pytest.raises(FeedbackError, match=r"feedback\.csv, from row \d+: a worker process stopped"):
+            list(batch.scored_records(records, model=str(default_model_path()), jobs=2, chunk_size=3))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 @pytest.mark.skipif(sys.platform != "linux", reason="workers are forked only on Linux")
 def test_a_forked_worker_ends_with_the_main_process_even_on_sigkill() -> None:
     """A forked worker holds the pool's pipes itself; killed with the main process rather than left waiting."""
