@@ -36,9 +36,14 @@ def _command(args: list[str]) -> Callable[[], None]:
     return run
 
 
+def _classify_args(path: Path, out: Path, jobs: int) -> list[str]:
+    """The command line of `feedback classify FILE -o OUT --jobs N`."""
+    return [PYTHON, "-m", "classifier", "classify", str(path), "-o", str(out), "--jobs", str(jobs)]
+
+
 def _classify(path: Path, out: Path, jobs: int) -> Callable[[], None]:
     """A run of `feedback classify FILE -o OUT --jobs N`."""
-    return _command([PYTHON, "-m", "classifier", "classify", str(path), "-o", str(out), "--jobs", str(jobs)])
+    return _command(_classify_args(path, out, jobs))
 
 
 def raw_tokeniser(n: int) -> Callable[[], object]:
@@ -61,7 +66,7 @@ def _side_by_side(path: Path, folder: Path, copies: int) -> Callable[[], None]:
     """`copies` independent runs of `feedback classify FILE` started together, each on its own: what that many
     processes can give on this machine at the time, with no work shared and nothing done in series."""
     def run() -> None:
-        commands = [[PYTHON, "-m", "classifier", "classify", str(path), "-o", str(folder / f"copy{i}.jsonl")] for i in range(copies)]
+        commands = [_classify_args(path, folder / f"copy{i}.jsonl", 1) for i in range(copies)]
         processes = [subprocess.Popen(c, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT) for c in commands]
         for process, command in zip(processes, commands):
             if process.wait():

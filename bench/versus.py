@@ -10,18 +10,18 @@ from __future__ import annotations
 import argparse
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from .speed import _classify_args
 from .workload import ROOT, write_csv
 
 
 def _run(checkout: Path, source: Path, target: Path, jobs: int) -> float:
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "classifier", "classify", str(source), "-o", str(target), "--jobs", str(jobs)],
-                   check=True, cwd=checkout, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(_classify_args(source, target, jobs), check=True, cwd=checkout, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
     return time.perf_counter() - start
 
 
