@@ -342,7 +342,7 @@ def _stop(executor: Any) -> None:
     threading.excepthook = lambda args: None
     try:
         if isinstance(executor, ProcessPoolExecutor):  # the standard library's: no kill_workers before 3.14
-            processes = list((executor._processes or {}).values())
+            processes = _worker_processes(executor)
             for process in processes:
                 process.terminate()
             for process in processes:
@@ -501,8 +501,13 @@ def _awaited(result: Future[Any]) -> Any:
 def _a_worker_died(executor: Any) -> bool:
     from multiprocessing.connection import wait
 
-    processes = list((executor._processes or {}).values())
+    processes = _worker_processes(executor)
     return bool(processes) and bool(wait([process.sentinel for process in processes], timeout=0))
+
+
+def _worker_processes(executor: Any) -> list[Any]:
+    """The standard library pool's worker processes (its `_processes`, None before the first submit)."""
+    return list((executor._processes or {}).values())
 
 
 def _worker_stopped(chunk: list[InputRecord] | None) -> FeedbackError:

@@ -100,19 +100,26 @@ def _import_whole(*modules: str) -> None:
     CPython end `python -m classifier` by SIGINT once it has finished, whatever exit code the command chose
     (130 became -2 in one Ctrl-C in 15 to 30; the `feedback` script is spared). The wait is the import's own
     time, 0.2 s for scipy."""
-    if threading.current_thread() is not threading.main_thread():  # only the main thread gets signals
+    with _ctrl_c_held():
         for name in modules:
             importlib.import_module(name)
+
+
+@contextlib.contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """A Ctrl-C during the block is acted on once it ends, by the handler there was (KeyboardInterrupt, or
+    nothing if ignored). Only the main thread gets signals and may set handlers; elsewhere nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
         return
     pressed: list[int] = []
     previous = signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
     try:
-        for name in modules:
-            importlib.import_module(name)
+        yield
     finally:
         signal.signal(signal.SIGINT, previous)
     if pressed:
-        signal.raise_signal(signal.SIGINT)  # to the handler there was: KeyboardInterrupt, or nothing if ignored
+        signal.raise_signal(signal.SIGINT)
 
 
 @contextlib.contextmanager
